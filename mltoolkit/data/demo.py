@@ -9,12 +9,17 @@ something real to find.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import numpy as np
 import pandas as pd
 
 from mltoolkit.errors import ConfigError
 
-__all__ = ["make_trial_conversion", "DRIFTED_COLUMNS", "TARGET"]
+__all__ = ["make_trial_conversion", "load_demo", "DRIFTED_COLUMNS", "TARGET", "DEMO_SCHEME"]
+
+#: Prefix of data source URIs that name the bundled demo data.
+DEMO_SCHEME = "demo://"
 
 TARGET = "converted"
 #: Columns whose distribution moves when ``drift > 0``.
@@ -144,3 +149,34 @@ def make_trial_conversion(
         mask = rng.random(n) < rate
         df.loc[mask, col] = np.nan
     return df
+
+
+def load_demo(uri: str) -> pd.DataFrame:
+    """Generate the demo table named by a ``demo://`` URI.
+
+    ``demo://trial_conversion?rows=5000&seed=0&drift=0`` calls
+    :func:`make_trial_conversion` with those arguments (all optional).
+
+    Examples
+    --------
+    >>> load_demo("demo://trial_conversion?rows=50&drift=0.5").shape
+    (50, 14)
+    """
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "trial_conversion"):
+        raise ConfigError(f"unknown demo dataset {parts.netloc!r} in {uri!r}; the demo dataset is "
+                          "'demo://trial_conversion'", parameter="source")
+    converters = {"rows": ("n_rows", int), "seed": ("seed", int), "drift": ("drift", float),
+                  "start": ("start", str), "days": ("days", int), "missing_rate": ("missing_rate", float)}
+    kwargs: dict[str, object] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key not in converters:
+            raise ConfigError(f"unknown demo option {key!r} in {uri!r}; options are: {', '.join(converters)}",
+                              parameter="source")
+        name, convert = converters[key]
+        try:
+            kwargs[name] = convert(value)
+        except ValueError:
+            raise ConfigError(f"demo option {key}={value!r} in {uri!r} is not a valid {convert.__name__}",
+                              parameter="source") from None
+    return make_trial_conversion(**kwargs)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from mltoolkit.data.demo import DEMO_SCHEME, load_demo
 from mltoolkit.data.schema import check_unique_columns
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 
@@ -32,7 +33,8 @@ def load(
     Parameters
     ----------
     source : str, path or DataFrame
-        A ``.csv``/``.tsv`` path, a ``.parquet`` file or a folder of Parquet
+        A ``demo://trial_conversion?rows=5000&seed=0&drift=0`` URI for the
+        bundled demo data, a ``.csv``/``.tsv`` path, a ``.parquet`` file or a folder of Parquet
         files, a SQLite file (``.db``, ``.sqlite``) or any SQLAlchemy URL
         (``sqlite:///x.db``, ``postgresql://...``). A DataFrame is checked and
         returned as it is.
@@ -72,6 +74,8 @@ def load(
     if isinstance(source, pd.DataFrame):
         check_unique_columns(source, "the DataFrame")
         return source
+    if str(source).startswith(DEMO_SCHEME):
+        return load_demo(str(source))
     fmt = format or _guess_format(source)
     if fmt == "sql":
         df = _read_sql(str(source), table=table, query=query, **read_kwargs)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.fingerprint import DatasetFingerprint
 
 __all__ = [
     "Histogram", "NumericStats", "CategoryCount", "CategoricalStats", "DatetimeStats",
@@ -22,7 +23,11 @@ __all__ = [
 class _Result:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (floats as Python floats, NaN as None)."""
-        return to_jsonable(self)
+        data = to_jsonable(self)
+        fp = getattr(self, "fingerprint", None)
+        if isinstance(fp, DatasetFingerprint):
+            data["fingerprint"] = fp.to_dict()
+        return data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,6 +190,7 @@ class ProfileResult(_Result):
     alerts: tuple[Alert, ...]
     sampled_rows: int | None = None  # rows used when a sample was taken
     elapsed_seconds: float | None = None
+    fingerprint: DatasetFingerprint | None = None  # of the full data given to profile()
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of column ``name``."""
@@ -197,5 +203,6 @@ class ProfileResult(_Result):
         """Serialize to JSON text; also write it to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
         return text

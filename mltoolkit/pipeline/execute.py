@@ -1,0 +1,113 @@
+"""Execute stage notebooks with papermill, with mltoolkit's errors."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill as pm
+
+from mltoolkit._resources import notebooks_dir
+from mltoolkit.errors import ConfigError, StageError
+
+__all__ = ["execute_notebook", "stage_notebook", "notebook_parameters", "list_stages"]
+
+
+def list_stages() -> dict[str, Path]:
+    """Bundled stage notebooks by stage name (``"eda"`` for ``03_eda.ipynb``)."""
+    stages = {}
+    for path in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        stages[path.stem.split("_", 1)[1]] = path
+    return stages
+
+
+def stage_notebook(stage: str) -> Path:
+    """Path of the bundled notebook of ``stage`` (a name like ``"eda"`` or ``"03_eda"``)."""
+    stages = list_stages()
+    key = stage.split("_", 1)[1] if stage[:2].isdigit() and "_" in stage else stage
+    if key not in stages:
+        raise ConfigError(f"unknown stage {stage!r}; stages are: {', '.join(stages)}", stage=stage, parameter="stage")
+    return stages[key]
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """Parameters declared in the notebook's ``parameters`` cell, with their defaults.
+
+    Raises
+    ------
+    StageError
+        If the notebook has no cell tagged ``parameters``.
+    """
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        raise StageError(
+            f"notebook {path} has no cell tagged 'parameters'; tag the cell holding its parameters "
+            "(JupyterLab: property inspector > Cell tags) so runs can set them",
+            path=str(path),
+        )
+    return {name: dict(info) for name, info in pm.inspect_notebook(str(path)).items()}
+
+
+def execute_notebook(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    cwd: str | Path | None = None,
+    progress: bool = False,
+    kernel_name: str | None = None,
+    execution_timeout: int | None = None,
+) -> Path:
+    """Run ``notebook`` with ``parameters`` under papermill, writing the executed copy to ``output``.
+
+    Parameters
+    ----------
+    notebook : path
+        Stage notebook to execute.
+    output : path
+        Where the executed notebook is written (also when a cell fails).
+    parameters : mapping, optional
+        Values for the notebook's ``parameters`` cell. Unknown names are refused.
+    cwd : path, optional
+        Working directory of the kernel; relative paths in parameters resolve here.
+    progress : bool, default False
+        Show papermill's per-cell progress bar.
+
+    Returns
+    -------
+    pathlib.Path
+        The executed notebook.
+
+    Raises
+    ------
+    ConfigError
+        A parameter name is not declared in the notebook.
+    StageError
+        The notebook has no ``parameters`` cell, or a cell raised; the message
+        names the cell and the error, and the executed notebook is kept.
+    """
+    notebook, output = Path(notebook), Path(output)
+    parameters = dict(parameters or {})
+    declared = notebook_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter(s) {', '.join(unknown)} for notebook {notebook.name}; "
+            f"valid parameters are: {', '.join(declared)}",
+            parameter=unknown[0], path=str(notebook),
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, cwd=str(cwd) if cwd else None,
+            progress_bar=progress, kernel_name=kernel_name, execution_timeout=execution_timeout,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise StageError(
+            f"notebook {notebook.name} failed in cell {exc.exec_count} with {exc.ename}: {exc.evalue} "
+            f"(executed notebook kept at {output})",
+            path=str(output), stage=notebook.stem,
+        ) from None
+    return output

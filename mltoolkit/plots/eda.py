@@ -1,0 +1,206 @@
+"""Figures for EDA results: distributions, missingness, correlations, target.
+
+Every function takes a result from :mod:`mltoolkit.eda` (never raw data unless
+it says so), an optional ``ax=``, and returns the matplotlib ``Figure``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mltoolkit.eda.result import ColumnProfile, CorrelationMatrix, ProfileResult
+from mltoolkit.plots.style import COLORS, SMALL, WIDE, style_context
+
+__all__ = [
+    "plot_distribution", "plot_missing", "plot_correlation_heatmap",
+    "plot_target_associations", "plot_target_balance", "plot_feature_vs_target",
+]
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _short(label: str, width: int = 28) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def plot_distribution(column: ColumnProfile, ax: Axes | None = None) -> Figure:
+    """Histogram (numeric, datetime, text length) or top-category bars of one column.
+
+    Parameters
+    ----------
+    column : ColumnProfile
+        One entry of ``ProfileResult.columns``.
+    ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with style_context():
+        fig, ax = _new_axes(ax, SMALL)
+        hist = None
+        xlabel = column.name
+        if column.numeric is not None:
+            hist = column.numeric.histogram
+        elif column.text is not None:
+            hist, xlabel = column.text.histogram, f"{column.name} (length in characters)"
+        elif column.datetime is not None:
+            hist = column.datetime.histogram
+        if hist is not None and len(hist.counts):
+            edges = np.asarray(hist.edges, dtype=float)
+            if column.datetime is not None:
+                edges = pd.to_datetime(edges, unit="s").to_numpy()
+            widths = np.diff(edges)
+            ax.bar(edges[:-1], hist.counts, width=widths, align="edge", color=COLORS["primary"],
+                   edgecolor="white", linewidth=0.4)
+            ax.set_xlabel(_short(xlabel, 60))
+            ax.set_ylabel("rows")
+            if column.datetime is not None:
+                fig.autofmt_xdate()
+        elif column.categorical is not None and column.categorical.top:
+            top = list(column.categorical.top)[:15][::-1]
+            labels = [_short(c.value) for c in top]
+            ax.barh(range(len(top)), [c.count for c in top], color=COLORS["primary"])
+            ax.set_yticks(range(len(top)), labels)
+            ax.set_xlabel("rows")
+            if column.categorical.other_count:
+                ax.set_title(f"top {len(top)} of {column.categorical.cardinality:,} values", fontsize=9,
+                             fontweight="normal", loc="right")
+        else:
+            ax.text(0.5, 0.5, "no values to plot", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        ax.set_title(_short(column.name, 50), loc="left")
+    return fig
+
+
+def plot_missing(result: ProfileResult, ax: Axes | None = None, limit: int = 25) -> Figure:
+    """Share of missing values per column, worst first (columns with none are left out)."""
+    cols = sorted((c for c in result.columns if c.n_missing), key=lambda c: -c.missing_share)[:limit]
+    with style_context():
+        fig, ax = _new_axes(ax, (WIDE[0], max(1.6, 0.28 * len(cols) + 0.8)))
+        if not cols:
+            ax.text(0.5, 0.5, "no missing values", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        else:
+            shares = [100 * c.missing_share for c in cols][::-1]
+            colors = [COLORS["critical"] if s > 50 else COLORS["warning"] if s > 5 else COLORS["primary"] for s in shares]
+            ax.barh(range(len(cols)), shares, color=colors)
+            ax.set_yticks(range(len(cols)), [_short(c.name) for c in cols][::-1])
+            ax.set_xlabel("missing values (% of rows)")
+            ax.set_xlim(0, max(100 if max(shares) > 50 else max(shares) * 1.15, 1))
+        ax.set_title("Missing values", loc="left")
+    return fig
+
+
+def _matrix(result: ProfileResult, method: str) -> CorrelationMatrix | None:
+    for m in result.correlations.matrices:
+        if m.method == method:
+            return m
+    return None
+
+
+def plot_correlation_heatmap(result: ProfileResult, method: str = "pearson", ax: Axes | None = None) -> Figure:
+    """Heatmap of one correlation matrix; for wide data (no matrix kept), bars of the top pairs."""
+    matrix = _matrix(result, method)
+    with style_context():
+        if matrix is None or len(matrix.columns) < 2:
+            return _plot_top_pairs(result, method, ax)
+        n = len(matrix.columns)
+        size = min(8.0, 2.2 + 0.35 * n)
+        fig, ax = _new_axes(ax, (size + 1.0, size))
+        values = np.array([[np.nan if v is None else v for v in row] for row in matrix.values], dtype=float)
+        signed = method in ("pearson", "spearman")
+        labels = [_short(c, 20) for c in matrix.columns]
+        sns.heatmap(values, ax=ax, cmap="RdBu_r" if signed else "Blues", vmin=-1 if signed else 0, vmax=1,
+                    square=True, xticklabels=labels, yticklabels=labels, annot=n <= 12, fmt=".2f",
+                    annot_kws={"fontsize": 7}, cbar_kws={"shrink": 0.7}, linewidths=0.3, linecolor="white")
+        ax.grid(False)
+        ax.set_title(f"{method.replace('_', ' ').title()} correlation", loc="left")
+    return fig
+
+
+def _plot_top_pairs(result: ProfileResult, method: str, ax: Axes | None, limit: int = 15) -> Figure:
+    pairs = [p for p in result.correlations.top_pairs if p.method == method][:limit]
+    fig, ax = _new_axes(ax, (WIDE[0], max(1.6, 0.28 * len(pairs) + 0.8)))
+    if not pairs:
+        ax.text(0.5, 0.5, f"no {method} pairs", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+    else:
+        vals = [p.value for p in pairs][::-1]
+        ax.barh(range(len(pairs)), vals, color=[COLORS["primary"] if v >= 0 else COLORS["current"] for v in vals])
+        ax.set_yticks(range(len(pairs)), [f"{_short(p.a, 18)} × {_short(p.b, 18)}" for p in pairs][::-1])
+        ax.set_xlabel(method.replace("_", " "))
+    ax.set_title(f"Strongest {method.replace('_', ' ')} pairs", loc="left")
+    return fig
+
+
+def plot_target_associations(result: ProfileResult, ax: Axes | None = None, limit: int = 20) -> Figure:
+    """Each feature's association with the target, strongest first."""
+    if result.target is None:
+        raise ValueError("the profile has no target analysis; profile with target=...")
+    assoc = list(result.target.associations)[:limit]
+    with style_context():
+        fig, ax = _new_axes(ax, (WIDE[0], max(1.6, 0.28 * len(assoc) + 0.8)))
+        if assoc:
+            vals = [a.value for a in assoc][::-1]
+            ax.barh(range(len(assoc)), vals, color=COLORS["primary"])
+            ax.set_yticks(range(len(assoc)), [f"{_short(a.feature)} ({a.method.replace('_', ' ')})" for a in assoc][::-1])
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("association with target (0 = none, 1 = perfect)")
+        ax.set_title(f"What goes with '{_short(result.target.column)}'", loc="left")
+    return fig
+
+
+def plot_target_balance(result: ProfileResult, ax: Axes | None = None) -> Figure:
+    """Class balance (classification) or distribution (regression) of the target."""
+    if result.target is None:
+        raise ValueError("the profile has no target analysis; profile with target=...")
+    target = result.target
+    if target.task == "regression":
+        return plot_distribution(result.column(target.column), ax=ax)
+    with style_context():
+        fig, ax = _new_axes(ax, SMALL)
+        classes = list(target.balance)
+        ax.bar(range(len(classes)), [100 * c.share for c in classes], color=COLORS["primary"])
+        ax.set_xticks(range(len(classes)), [_short(c.value, 14) for c in classes])
+        ax.set_ylabel("% of rows")
+        ax.set_title(f"Target balance: '{_short(target.column)}'", loc="left")
+    return fig
+
+
+def plot_feature_vs_target(summary: "FeatureTargetSummary", ax: Axes | None = None) -> Figure:  # noqa: F821
+    """Target rate (or mean) by bin or category of one feature, with row counts behind.
+
+    Parameters
+    ----------
+    summary : FeatureTargetSummary
+        From :func:`mltoolkit.eda.feature_vs_target`.
+    """
+    with style_context():
+        fig, ax = _new_axes(ax, SMALL)
+        x = np.arange(len(summary.labels))
+        ax2 = ax.twinx()
+        ax2.bar(x, summary.counts, color=COLORS["grid"], width=0.8)
+        ax2.set_ylabel("rows", color=COLORS["reference"])
+        ax2.grid(False)
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        values = [np.nan if v is None else v for v in summary.target_values]
+        ax.plot(x, values, marker="o", color=COLORS["primary"])
+        if summary.overall is not None:
+            ax.axhline(summary.overall, color=COLORS["current"], linestyle="--", linewidth=1, label="overall")
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
+        ax.set_xticks(x, [_short(lbl, 12) for lbl in summary.labels], rotation=45 if len(x) > 5 else 0,
+                      ha="right" if len(x) > 5 else "center")
+        ax.set_ylabel(summary.target_label)
+        ax.set_title(f"{_short(summary.feature, 30)} vs {_short(summary.target, 20)}", loc="left")
+    return fig

@@ -1,0 +1,86 @@
+"""Render executed notebooks into self-contained HTML reports with nbconvert."""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+from mltoolkit import __version__
+from mltoolkit._resources import templates_dir
+from mltoolkit.errors import ConfigError, DataError
+
+__all__ = ["render_report", "available_templates"]
+
+# Static formats only: no widget views or JavaScript (mail clients run none).
+_DISPLAY_PRIORITY = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain"]
+
+
+def available_templates() -> list[str]:
+    """Names of the report templates shipped with mltoolkit."""
+    return sorted(p.parent.name for p in templates_dir().glob("*/index.html.j2"))
+
+
+def render_report(
+    notebook: str | Path,
+    out: str | Path,
+    *,
+    template: str = "eda",
+    title: str | None = None,
+    meta: Sequence[tuple[str, str]] = (),
+    failed: str | None = None,
+) -> Path:
+    """Render an executed notebook as one self-contained HTML file.
+
+    Parameters
+    ----------
+    notebook : path
+        An executed notebook (papermill output).
+    out : path
+        HTML file to write; its folder is created.
+    template : str, default "eda"
+        One of :func:`available_templates`.
+    title : str, optional
+        Report title; defaults to the notebook's name.
+    meta : sequence of (label, value)
+        Facts shown under the title (data version, date, ...). Escaped.
+    failed : str, optional
+        When the run failed, the error to show in a banner at the top.
+
+    Returns
+    -------
+    pathlib.Path
+        The written report.
+    """
+    notebook, out = Path(notebook), Path(out)
+    if template not in available_templates():
+        raise ConfigError(f"unknown report template {template!r}; templates are: {', '.join(available_templates())}",
+                          parameter="template")
+    if not notebook.exists():
+        raise DataError(f"notebook {notebook} does not exist; run the stage first", path=str(notebook))
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata.pop("widgets", None)  # live widget state: useless without JavaScript, and large
+    config = Config()
+    config.HTMLExporter.display_data_priority = _DISPLAY_PRIORITY
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=config, template_name=template,
+                            extra_template_basedirs=[str(templates_dir())])
+    now = _dt.datetime.now().astimezone()
+    resources = {"mltoolkit": {
+        "title": title or notebook.stem.replace("_", " "),
+        "meta": [(str(k), str(v)) for k, v in meta],
+        "failed": failed,
+        "version": __version__,
+        "generated": now.strftime("%Y-%m-%d %H:%M %Z"),
+    }}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
+    return out

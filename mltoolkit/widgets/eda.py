@@ -1,0 +1,225 @@
+"""The EDA widget: overview, alerts, a column picker, correlations, target."""
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as W
+import pandas as pd
+
+from mltoolkit.eda.feature_target import feature_vs_target
+from mltoolkit.eda.result import ColumnProfile, ProfileResult
+from mltoolkit.plots import eda as eda_plots
+from mltoolkit.plots.style import format_number, format_share
+from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
+
+__all__ = ["EDAWidget", "overview_rows", "column_rows", "alert_rows"]
+
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def overview_rows(result: ProfileResult) -> list[tuple[str, str]]:
+    """(label, value) rows of the dataset overview."""
+    o = result.overview
+    rows = [
+        ("Rows", format_number(o.n_rows)),
+        ("Columns", format_number(o.n_columns)),
+        ("Memory", f"{o.memory_bytes / 2**20:,.1f} MiB"),
+        ("Duplicate rows", f"{format_number(o.n_duplicate_rows)} ({format_share(o.duplicate_share)})"),
+        ("Missing cells", f"{format_number(o.n_missing_cells)} ({format_share(o.missing_cell_share)})"),
+        ("Column kinds", ", ".join(f"{k}: {v}" for k, v in o.kinds.items() if v)),
+    ]
+    if result.sampled_rows:
+        rows.append(("Rows analysed (sample)", format_number(result.sampled_rows)))
+    return rows
+
+
+def column_rows(col: ColumnProfile) -> list[tuple[str, str]]:
+    """(statistic, value) rows for one column, by its kind."""
+    rows = [
+        ("Kind", col.kind + (" (mixed types)" if col.mixed_types else "")),
+        ("Values", format_number(col.count)),
+        ("Missing", f"{format_number(col.n_missing)} ({format_share(col.missing_share)})"),
+        ("Distinct", f"{format_number(col.n_distinct)} ({format_share(col.distinct_share)})"),
+    ]
+    if col.numeric is not None:
+        s = col.numeric
+        rows += [("Mean", format_number(s.mean)), ("Std", format_number(s.std)),
+                 ("Min", format_number(s.min))]
+        rows += [(f"Quantile {k}", format_number(v)) for k, v in s.quantiles.items()]
+        rows += [("Max", format_number(s.max)), ("Zeros", format_number(s.n_zeros)),
+                 ("Negative", format_number(s.n_negative)), ("Infinite", format_number(s.n_infinite)),
+                 ("Skewness", format_number(s.skewness)), ("Kurtosis (excess)", format_number(s.kurtosis))]
+    if col.categorical is not None:
+        c = col.categorical
+        rows += [("Cardinality", format_number(c.cardinality)), ("Most frequent", c.mode if c.mode is not None else "–")]
+        rows += [(f"  {t.value}", f"{format_number(t.count)} ({format_share(t.share)})") for t in c.top[:8]]
+        if c.other_count:
+            rows.append(("  (other values)", format_number(c.other_count)))
+    if col.datetime is not None:
+        d = col.datetime
+        rows += [("First", d.min or "–"), ("Last", d.max or "–"), ("Range (days)", format_number(d.range_days)),
+                 ("Largest gap (days)", format_number(d.largest_gap_days)),
+                 ("Median gap (days)", format_number(d.median_gap_days))]
+    if col.text is not None:
+        t = col.text
+        rows += [("Mean length", format_number(t.mean_length)), ("Min length", format_number(t.min_length)),
+                 ("Max length", format_number(t.max_length)), ("Mean words", format_number(t.mean_words))]
+    return rows
+
+
+def alert_rows(result: ProfileResult) -> list[tuple[str, str, str]]:
+    """(severity, type, message) rows, most severe first."""
+    alerts = sorted(result.alerts, key=lambda a: _SEVERITY_ORDER.get(a.severity, 3))
+    return [(a.severity, a.type.replace("_", " "), a.message) for a in alerts]
+
+
+def _alerts_html(result: ProfileResult) -> str:
+    rows = alert_rows(result)
+    if not rows:
+        return '<p class="mlt-note">No alerts.</p>'
+    body = "".join(f"<tr><td>{badge(s, s)}</td><td>{esc(t)}</td><td>{esc(m)}</td></tr>" for s, t, m in rows)
+    return f'<table class="mlt-t"><tr><th>Severity</th><th>Type</th><th>Finding</th></tr>{body}</table>'
+
+
+class EDAWidget(ToolkitWidget):
+    """Interactive view of a :class:`~mltoolkit.eda.ProfileResult`.
+
+    Parameters
+    ----------
+    result : ProfileResult
+        From :func:`mltoolkit.eda.profile`.
+    data : pandas.DataFrame, optional
+        The profiled data; when given with a target, picking a column also shows
+        how the target varies with it.
+    max_static_columns : int, default 30
+        Columns drawn in the static (report) view; the rest are summarized in one table.
+
+    Examples
+    --------
+    >>> from mltoolkit.eda import profile          # doctest: +SKIP
+    >>> EDAWidget(profile(df, target="y"), data=df)  # doctest: +SKIP
+    """
+
+    def __init__(self, result: ProfileResult, data: pd.DataFrame | None = None, *,
+                 max_static_columns: int = 30) -> None:
+        self.result = result
+        self.data = data
+        self.max_static_columns = max_static_columns
+        self.column_picker: W.Dropdown | None = None
+        self.column_stats: W.HTML | None = None
+        self.column_plot: W.Image | None = None
+        self.target_plot: W.Image | None = None
+
+    def __repr__(self) -> str:
+        o = self.result.overview
+        return f"EDAWidget({o.n_rows:,} rows x {o.n_columns} columns, {len(self.result.alerts)} alerts)"
+
+    # --- rendering helpers shared by both views ---------------------------------------------
+    @functools.lru_cache(maxsize=256)
+    def column_png(self, name: str) -> bytes:
+        """PNG of one column's distribution (cached per column)."""
+        return figure_png(eda_plots.plot_distribution(self.result.column(name)))
+
+    @functools.lru_cache(maxsize=256)
+    def target_png(self, name: str) -> bytes | None:
+        """PNG of the target by bins of column ``name``; None without data or target."""
+        target = self.result.target
+        if self.data is None or target is None or name == target.column:
+            return None
+        col = self.result.column(name)
+        if col.kind in ("identifier", "text"):
+            return None
+        summary = feature_vs_target(self.data, name, target.column)
+        return figure_png(eda_plots.plot_feature_vs_target(summary))
+
+    def _column_html(self, name: str) -> str:
+        return table(column_rows(self.result.column(name)), ["Statistic", "Value"], numeric=[False, True])
+
+    # --- live view ------------------------------------------------------------------------------
+    def _build(self) -> W.Widget:
+        r = self.result
+        names = [c.name for c in r.columns]
+        self.column_picker = W.Dropdown(options=names, value=names[0] if names else None,
+                                        description="Column", layout=W.Layout(width="420px"))
+        self.column_stats = W.HTML()
+        self.column_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        self.target_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        self.column_picker.observe(self._on_column, names="value")
+        if names:
+            self.show_column(names[0])
+        columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
+        tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""])),
+                                     W.Image(value=figure_png(eda_plots.plot_missing(r)), format="png",
+                                             layout=W.Layout(max_width="640px"))])),
+                ("Alerts", W.HTML(_alerts_html(r))),
+                ("Columns", columns_tab),
+                ("Correlations", W.HTML(self._correlations_html()))]
+        if r.target is not None:
+            tabs.append(("Target", W.HTML(self._target_html())))
+        tab = W.Tab(children=[t[1] for t in tabs])
+        for i, (title, _) in enumerate(tabs):
+            tab.set_title(i, title)
+        return tab
+
+    def _on_column(self, change: dict) -> None:
+        if change["new"] is not None:
+            self.show_column(change["new"])
+
+    def show_column(self, name: str) -> None:
+        """Show column ``name`` in the Columns tab (what picking it in the dropdown does)."""
+        self.view  # noqa: B018 - make sure the controls exist
+        if self.column_picker.value != name:
+            self.column_picker.value = name  # triggers _on_column, which calls back here
+            return
+        self.column_stats.value = f"<div class='mlt'>{self._column_html(name)}</div>"
+        self.column_plot.value = self.column_png(name)
+        target_png = self.target_png(name)
+        self.target_plot.value = target_png or b""
+        self.target_plot.layout.display = None if target_png else "none"
+
+    # --- static view ----------------------------------------------------------------------------
+    def _correlations_html(self) -> str:
+        r = self.result
+        methods = [m.method for m in r.correlations.matrices if len(m.columns) >= 2]
+        parts = [img_tag(eda_plots.plot_correlation_heatmap(r, m), f"{m} correlation heatmap") for m in methods[:2]]
+        if not methods and r.correlations.top_pairs:
+            parts.append(img_tag(eda_plots.plot_correlation_heatmap(r, r.correlations.top_pairs[0].method),
+                                 "strongest correlated pairs"))
+        pairs = r.correlations.top_pairs[:15]
+        rows = [(p.a, p.b, p.method.replace("_", " "), format_number(p.value)) for p in pairs]
+        table_html = table(rows, ["Column", "Column", "Measure", "Value"], numeric=[False, False, False, True]) \
+            if rows else '<p class="mlt-note">No pairs to correlate.</p>'
+        return f'<div class="mlt-row">{"".join(parts)}</div><h4>Strongest pairs</h4>{table_html}'
+
+    def _target_html(self) -> str:
+        r = self.result
+        t = r.target
+        rows = [(a.feature, a.method.replace("_", " "), format_number(a.value)) for a in t.associations[:20]]
+        return (f'<div class="mlt-row">{img_tag(eda_plots.plot_target_balance(r), "target balance")}'
+                f'{img_tag(eda_plots.plot_target_associations(r), "association with target")}</div>'
+                + table(rows, ["Feature", "Measure", "Association"], numeric=[False, False, True]))
+
+    def static_html(self) -> str:
+        r = self.result
+        parts = [section("Overview", '<div class="mlt-row">' + table(overview_rows(r), ["", ""])
+                         + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>"),
+                 section(f"Alerts ({len(r.alerts)})", _alerts_html(r))]
+        cols_html = []
+        for col in r.columns[: self.max_static_columns]:
+            imgs = img_tag(self.column_png(col.name), f"distribution of {col.name}")
+            target_png = self.target_png(col.name)
+            if target_png:
+                imgs += img_tag(target_png, f"target by {col.name}")
+            cols_html.append(f"<h4>{esc(col.name)}</h4><div class='mlt-row'>{self._column_html(col.name)}"
+                             f"<div>{imgs}</div></div>")
+        rest = r.columns[self.max_static_columns:]
+        if rest:
+            rows = [(c.name, c.kind, format_share(c.missing_share), format_number(c.n_distinct)) for c in rest]
+            cols_html.append(f"<h4>{len(rest)} more columns</h4>"
+                             + table(rows, ["Column", "Kind", "Missing", "Distinct"], numeric=[False, False, True, True]))
+        parts.append(section("Columns", "".join(cols_html)))
+        parts.append(section("Correlations", self._correlations_html()))
+        if r.target is not None:
+            parts.append(section(f"Target: {r.target.column}", self._target_html()))
+        return "".join(parts)

@@ -105,9 +105,23 @@ def execute_notebook(
             progress_bar=progress, kernel_name=kernel_name, execution_timeout=execution_timeout,
         )
     except pm.PapermillExecutionError as exc:
+        source = _failing_cell_source(output)
+        cell = f"\n  failing cell:\n    " + "\n    ".join(source.splitlines()[:6]) if source else ""
         raise StageError(
             f"notebook {notebook.name} failed in cell {exc.exec_count} with {exc.ename}: {exc.evalue} "
-            f"(executed notebook kept at {output})",
+            f"(executed notebook kept at {output}){cell}",
             path=str(output), stage=notebook.stem,
         ) from None
     return output
+
+
+def _failing_cell_source(executed: Path) -> str | None:
+    """Source of the first cell whose outputs hold an error, from the executed notebook."""
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None
+    for cell in nb.cells:
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return cell.source
+    return None

@@ -1,0 +1,273 @@
+"""Run the lifecycle: stage notebooks executed in order in a run directory of their own.
+
+Each run gets ``runs/<timestamp>-<id>/`` holding the executed notebooks
+(``notebooks/``), whatever the stages write (``data/``, ``artifacts/``, ...),
+logs and ``run.json``, the record of the run: configuration, parameters per
+stage, timings, status, versions and the dataset fingerprint.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+import platform
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mltoolkit import __version__
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.errors import ConfigError, DataError, StageError
+from mltoolkit.pipeline.config import ProjectConfig
+from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
+
+__all__ = ["StageRecord", "RunRecord", "run_pipeline", "project_stages", "read_run", "new_run_dir", "RUN_FILE"]
+
+RUN_FILE = "run.json"
+#: Settings of the config file handed to every stage that declares a parameter of that name.
+GLOBAL_PARAMETERS = {"project": "project_name", "source": "source", "table": "table", "query": "query",
+                     "target": "target", "task": "task"}
+
+
+@dataclasses.dataclass
+class StageRecord:
+    stage: str
+    notebook: str
+    status: str = "pending"  # pending, running, succeeded, failed, kept (from an earlier attempt)
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
+    started: str | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+@dataclasses.dataclass
+class RunRecord:
+    run_id: str
+    directory: str
+    created: str
+    project: str
+    status: str  # running, succeeded, failed
+    stages: list[StageRecord]
+    config: dict[str, Any]
+    versions: dict[str, str]
+    dataset_fingerprint: dict[str, Any] | None = None
+    finished: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    def save(self) -> Path:
+        path = Path(self.directory) / RUN_FILE
+        tmp = path.with_suffix(".json.partial")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @property
+    def failed_stage(self) -> StageRecord | None:
+        return next((s for s in self.stages if s.status == "failed"), None)
+
+
+def read_run(run_dir: str | Path) -> RunRecord:
+    """Load the ``run.json`` of a run directory."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.exists():
+        raise DataError(f"{run_dir} is not a run directory (no {RUN_FILE}); run 'mltoolkit run' first", path=str(run_dir))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["stages"] = [StageRecord(**s) for s in data["stages"]]
+        return RunRecord(**data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DataError(f"{path} is damaged ({exc}); it cannot be read as a run record", path=str(path)) from None
+
+
+def project_stages(root: Path) -> dict[str, Path]:
+    """Stage notebooks of a project (``notebooks/NN_name.ipynb``) by stage name, in order."""
+    folder = root / "notebooks"
+    stages = {p.stem.split("_", 1)[1]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
+    if not stages:
+        raise ConfigError(f"no stage notebooks in {folder}; create the project with 'mltoolkit init'", path=str(folder))
+    return stages
+
+
+def new_run_dir(root: Path) -> Path:
+    """Create a fresh, unique ``runs/<timestamp>-<id>/`` folder (never reuses one)."""
+    runs = root / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    while True:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = runs / f"{stamp}-{secrets.token_hex(3)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pandas
+    import sklearn
+
+    return {"mltoolkit": __version__, "python": platform.python_version(), "pandas": pandas.__version__,
+            "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
+
+
+def _absolute_source(config: ProjectConfig) -> str:
+    source = config.source
+    if "://" in source or Path(source).is_absolute():
+        return source
+    return str((config.root / source).resolve())
+
+
+def stage_parameters(config: ProjectConfig, stage: str, declared: Mapping[str, Any],
+                     overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Parameters for one stage: config-wide settings, then the stage's section, then overrides."""
+    values = {"project": config.project, "source": _absolute_source(config), "table": config.table,
+              "query": config.query, "target": config.target, "task": config.task}
+    params = {name: values[key] for key, name in GLOBAL_PARAMETERS.items()
+              if name in declared and values[key] is not None}
+    params.update(config.parameters.get(stage, {}))
+    params.update(overrides.get(stage, {}))
+    return params
+
+
+def run_pipeline(
+    config: ProjectConfig,
+    *,
+    stages: Sequence[str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    from_stage: str | None = None,
+    run_dir: str | Path | None = None,
+    on_event: Callable[[str], None] | None = None,
+    progress: bool = False,
+) -> RunRecord:
+    """Execute the project's stages in order with papermill.
+
+    Parameters
+    ----------
+    config : ProjectConfig
+        From :func:`mltoolkit.pipeline.load_config`.
+    stages : sequence of str, optional
+        Stages to run; default: the config's ``stages``.
+    overrides : mapping, optional
+        ``{stage: {parameter: value}}`` given on the command line; win over the config.
+    from_stage : str, optional
+        Resume: run this stage and the ones after it in an existing run directory
+        (``run_dir``, by default the most recent run), keeping earlier stages' outputs.
+    run_dir : path, optional
+        For a new run, a directory that must not exist yet.
+    on_event : callable, optional
+        Called with one line of progress per stage.
+
+    Returns
+    -------
+    RunRecord
+        Also saved as ``run.json``; ``status`` is ``"failed"`` when a stage failed.
+
+    Raises
+    ------
+    ConfigError
+        Unknown stage or parameter (checked before any notebook starts), or a
+        run directory that already exists.
+    """
+    say = on_event or (lambda line: None)
+    overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+    available = project_stages(config.root)
+    declared = {name: notebook_parameters(path) for name, path in available.items()}
+    chosen = list(stages or config.stages or available)
+    for name in chosen + list(overrides) + ([from_stage] if from_stage else []):
+        if name not in available:
+            raise ConfigError(f"unknown stage {name!r}; stages are: {', '.join(available)}", stage=name, parameter="stages")
+    params = {}
+    for name in chosen:
+        params[name] = stage_parameters(config, name, declared[name], overrides)
+        unknown = sorted(set(params[name]) - set(declared[name]))
+        if unknown:
+            raise ConfigError(f"unknown parameter(s) {', '.join(unknown)} for stage {name!r}; "
+                              f"valid parameters are: {', '.join(declared[name])}",
+                              stage=name, parameter=unknown[0])
+
+    if from_stage:
+        directory = Path(run_dir) if run_dir else _latest_run(config.root)
+        record = read_run(directory)
+        start = chosen.index(from_stage) if from_stage in chosen else 0
+    else:
+        if run_dir is not None:
+            directory = Path(run_dir)
+            if directory.exists():
+                raise ConfigError(f"run directory {directory} already exists; choose a new one or leave it out "
+                                  "to get a fresh runs/<timestamp>-<id>/", path=str(directory))
+            directory.mkdir(parents=True)
+        else:
+            directory = new_run_dir(config.root)
+        record = RunRecord(
+            run_id=directory.name, directory=str(directory.resolve()), created=_now(), project=config.project,
+            status="running", stages=[StageRecord(n, available[n].name) for n in chosen],
+            config=config.to_dict(), versions=_versions(),
+        )
+        start = 0
+    by_name = {s.stage: s for s in record.stages}
+    for name in chosen:
+        if name not in by_name:
+            by_name[name] = StageRecord(name, available[name].name)
+            record.stages.append(by_name[name])
+    for name in chosen[:start]:
+        if by_name[name].status == "succeeded":
+            by_name[name].status = "kept"
+    record.status = "running"
+    record.finished = None
+    record.save()
+
+    env_before = os.environ.get("MLFLOW_TRACKING_URI")
+    if env_before is None:
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{(config.root / 'mlflow.db').resolve()}"
+    try:
+        for i, name in enumerate(chosen[start:], start=start + 1):
+            stage = by_name[name]
+            stage.parameters, stage.status, stage.started, stage.error = params[name], "running", _now(), None
+            record.save()
+            say(f"[{i}/{len(chosen)}] {name} ...")
+            t0 = time.perf_counter()
+            try:
+                execute_notebook(available[name], directory / "notebooks" / available[name].name, params[name],
+                                 cwd=directory, progress=progress)
+            except StageError as exc:
+                stage.status, stage.error, stage.seconds = "failed", str(exc), round(time.perf_counter() - t0, 2)
+                record.status, record.finished = "failed", _now()
+                record.save()
+                say(f"[{i}/{len(chosen)}] {name} FAILED after {stage.seconds:.1f} s")
+                return record
+            stage.status, stage.seconds = "succeeded", round(time.perf_counter() - t0, 2)
+            record.dataset_fingerprint = _fingerprint(directory) or record.dataset_fingerprint
+            record.save()
+            say(f"[{i}/{len(chosen)}] {name} done in {stage.seconds:.1f} s")
+    finally:
+        if env_before is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+    record.status, record.finished = "succeeded", _now()
+    record.save()
+    return record
+
+
+def _fingerprint(directory: Path) -> dict[str, Any] | None:
+    path = directory / "artifacts" / "data_fingerprint.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
+
+
+def _latest_run(root: Path) -> Path:
+    runs = sorted(p for p in (root / "runs").glob("*") if (p / RUN_FILE).exists()) if (root / "runs").exists() else []
+    if not runs:
+        raise ConfigError(f"--from needs an earlier run to resume, but {root / 'runs'} has none", parameter="--from")
+    return runs[-1]
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mltoolkit.eda.feature_target import feature_vs_target
+from mltoolkit.errors import ConfigError
+
+
+def test_category_rates_match_groupby():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"c": rng.choice(list("abcd"), 1000), "y": rng.integers(0, 2, 1000)})
+    s = feature_vs_target(df, "c", "y")
+    expected = df.groupby("c")["y"].mean()
+    for label, value in zip(s.labels, s.target_values):
+        assert value == pytest.approx(expected[label])
+    assert s.overall == pytest.approx(df["y"].mean())
+    assert sum(s.counts) == 1000
+
+
+def test_numeric_bins_are_quantiles_and_missing_is_its_own_group():
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, np.nan], "y": [0, 0, 1, 1, 1]})
+    s = feature_vs_target(df, "x", "y", bins=2)
+    assert s.labels == ("1–2.5", "2.5–4", "(missing)")
+    assert s.target_values == (0.0, 1.0, 1.0)
+
+
+def test_rare_categories_are_grouped_as_other():
+    df = pd.DataFrame({"c": [f"v{i}" for i in range(30)] * 2, "y": [0, 1] * 30})
+    s = feature_vs_target(df, "c", "y", max_categories=5)
+    assert s.labels[-1] == "(other)" and len(s.labels) == 6
+
+
+def test_regression_target_uses_means():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"c": rng.choice(["a", "b"], 500), "y": rng.normal(size=500)})
+    s = feature_vs_target(df, "c", "y")
+    assert s.target_label == "mean y"
+    assert s.target_values[s.labels.index("a")] == pytest.approx(df.loc[df.c == "a", "y"].mean())
+
+
+def test_unknown_column_is_named():
+    with pytest.raises(ConfigError, match="'nope'"):
+        feature_vs_target(pd.DataFrame({"a": [1]}), "nope", "a")

@@ -2,6 +2,7 @@
 from mltoolkit.errors import (
     ConfigError,
     DataError,
+    EmailError,
     MLToolkitError,
     ModelPackageError,
     SchemaError,
@@ -12,5 +13,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__", "MLToolkitError", "DataError", "SchemaError", "ConfigError",
-    "ModelPackageError", "StageError",
+    "ModelPackageError", "StageError", "EmailError",
 ]

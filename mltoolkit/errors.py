@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "ModelPackageError",
     "StageError",
+    "EmailError",
 ]
 
 
@@ -64,3 +65,7 @@ class ModelPackageError(MLToolkitError):
 
 class StageError(MLToolkitError):
     """A lifecycle stage (notebook) failed."""
+
+
+class EmailError(MLToolkitError):
+    """A report could not be e-mailed (server unreachable, refused, login rejected)."""

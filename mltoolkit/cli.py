@@ -38,6 +38,44 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drift", type=float, default=0.0, help="0 = training distribution, up to 1 = drifted batch")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("init", help="scaffold a project: mltoolkit.yml and the stage notebooks")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--source", default="demo://trial_conversion", help="data source written into mltoolkit.yml")
+    p.add_argument("--target", default="converted")
+    p.add_argument("--task", default="binary_classification")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("run", help="run the lifecycle stages with papermill into runs/<timestamp>-<id>/")
+    p.add_argument("--config", type=Path, default=Path("mltoolkit.yml"))
+    p.add_argument("--stages", nargs="+", help="stages to run (default: the config's)")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="STAGE.KEY=VALUE",
+                   help="set a stage parameter (value read as YAML: 5, 0.5, true, null, text)")
+    p.add_argument("--from", dest="from_stage", metavar="STAGE", help="resume the latest run from this stage")
+    p.add_argument("--run-dir", type=Path, help="directory for this run (must not exist; with --from: run to resume)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", help="render a run as a self-contained HTML report")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--template", default="executive", choices=["executive", "technical"])
+    p.add_argument("--out", type=Path, help="HTML file (default: <project>/reports/<run>-<template>.html)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("send", help="e-mail a report (HTML body with inline charts, full report attached)")
+    p.add_argument("report", type=Path)
+    p.add_argument("--to", nargs="+", help="recipients (default: report.recipients of the config)")
+    p.add_argument("--smtp", help="HOST:PORT of the SMTP server (default: the config's smtp section)")
+    p.add_argument("--starttls", action="store_true", default=None, help="upgrade the connection with STARTTLS")
+    p.add_argument("--user", help="SMTP login; the password is read from $MLTOOLKIT_SMTP_PASSWORD")
+    p.add_argument("--subject")
+    p.add_argument("--sender", help="From: address")
+    p.add_argument("--attach", type=Path, help="file to attach (default: the run's technical report if present)")
+    p.add_argument("--config", type=Path, help="mltoolkit.yml with report/smtp settings (default: ./mltoolkit.yml if present)")
+    p.set_defaults(func=_cmd_send)
+
+    p = sub.add_parser("demo", help="init + run + report on the bundled demo data, in one command")
+    p.add_argument("directory", type=Path, nargs="?", default=Path("mltoolkit-demo"))
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 
@@ -120,6 +158,123 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     else:
         df.to_parquet(out, index=False)
     print(f"{len(df):,} rows written to {out}")
+    return 0
+
+
+def _parse_overrides(items: list[str]) -> dict[str, dict[str, object]]:
+    import yaml
+
+    overrides: dict[str, dict[str, object]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        stage, dot, name = key.partition(".")
+        if not sep or not dot or not stage or not name:
+            raise ConfigError(f"-p {item!r} must look like STAGE.KEY=VALUE, e.g. -p training.time_budget_s=30",
+                              parameter="-p")
+        try:
+            parsed = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            parsed = value
+        overrides.setdefault(stage, {})[name] = parsed
+    return overrides
+
+
+def _run(config_path: Path, **kwargs) -> "RunRecord":  # noqa: F821
+    from mltoolkit.pipeline import load_config, notebook_parameters, project_stages, run_pipeline
+
+    root = (config_path.parent if config_path.suffix else config_path).resolve()
+    known = {name: notebook_parameters(path) for name, path in project_stages(root).items()}
+    config = load_config(config_path, known_stages=known)
+    record = run_pipeline(config, on_event=lambda line: print(line, flush=True), progress=sys.stderr.isatty(), **kwargs)
+    return record
+
+
+def _report_failure(record) -> int:  # noqa: ANN001
+    failed = record.failed_stage
+    print(f"error: run {record.run_id} failed in stage {failed.stage}: {failed.error}", file=sys.stderr)
+    print(f"run directory: {record.directory}", file=sys.stderr)
+    return 1
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from mltoolkit.pipeline import init_project
+
+    config = init_project(args.directory, source=args.source, target=args.target, task=args.task)
+    print(f"project created: {config}")
+    print(f"next: cd {args.directory} && mltoolkit run")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    record = _run(args.config, stages=args.stages, overrides=_parse_overrides(args.params),
+                  from_stage=args.from_stage, run_dir=args.run_dir)
+    if record.status == "failed":
+        return _report_failure(record)
+    print(f"run {record.run_id} succeeded: {record.directory}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mltoolkit.report import report_for_run
+
+    out = report_for_run(args.run_dir, template=args.template, out=args.out)
+    size = out.stat().st_size
+    print(f"report written to {out} ({size / 1024:,.0f} KiB)")
+    return 0
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from mltoolkit.pipeline import load_config
+    from mltoolkit.report import build_message, send_message
+
+    config = None
+    config_path = args.config or (Path("mltoolkit.yml") if Path("mltoolkit.yml").exists() else None)
+    if config_path:
+        config = load_config(config_path)
+    recipients = args.to or (list(config.report.recipients) if config else [])
+    if not recipients:
+        raise ConfigError("no recipients: pass --to ADDRESS or set report.recipients in mltoolkit.yml", parameter="--to")
+    smtp = config.smtp if config else None
+    host, port = (smtp.host, smtp.port) if smtp else ("localhost", 25)
+    if args.smtp:
+        host, _, port_text = args.smtp.rpartition(":")
+        if not host or not port_text.isdigit():
+            raise ConfigError(f"--smtp {args.smtp!r} must be HOST:PORT, e.g. --smtp mail.example.com:587",
+                              parameter="--smtp")
+        port = int(port_text)
+    attach = args.attach
+    if attach is None and args.report.name.endswith("-executive.html"):
+        technical = args.report.with_name(args.report.name.replace("-executive.html", "-technical.html"))
+        attach = technical if technical.exists() else None
+    subject = args.subject or (config.report.subject if config and config.report.subject else None) \
+        or f"ML report: {args.report.stem}"
+    msg = build_message(args.report, to=recipients, sender=args.sender or (smtp.sender if smtp else "mltoolkit@localhost"),
+                        subject=subject, attachment=attach)
+    send_message(msg, host=host, port=port,
+                 starttls=args.starttls if args.starttls is not None else bool(smtp and smtp.starttls),
+                 user=args.user or (smtp.user if smtp else None),
+                 password_env=smtp.password_env if smtp else "MLTOOLKIT_SMTP_PASSWORD")
+    print(f"sent {args.report} to {', '.join(recipients)} via {host}:{port}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from mltoolkit.pipeline import CONFIG_NAME, init_project
+    from mltoolkit.report import report_for_run
+
+    root: Path = args.directory
+    if not (root / CONFIG_NAME).exists():
+        init_project(root, project="Trial conversion (demo)")
+        print(f"project created in {root}")
+    record = _run(root / CONFIG_NAME)
+    run_dir = Path(record.directory)
+    technical = report_for_run(run_dir, template="technical")
+    out = report_for_run(run_dir, template="executive", out=root / "reports" / "executive_summary.html")
+    print(f"technical report: {technical}")
+    if record.status == "failed":
+        print(f"executive report (run FAILED): {out.resolve()}")
+        return _report_failure(record)
+    print(f"executive report: {out.resolve()}")
     return 0
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -25,22 +26,23 @@ def available_templates() -> list[str]:
 
 
 def render_report(
-    notebook: str | Path,
+    notebook: str | Path | nbformat.NotebookNode,
     out: str | Path,
     *,
     template: str = "eda",
     title: str | None = None,
     meta: Sequence[tuple[str, str]] = (),
     failed: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Render an executed notebook as one self-contained HTML file.
 
     Parameters
     ----------
-    notebook : path
+    notebook : path or NotebookNode
         An executed notebook (papermill output).
     out : path
-        HTML file to write; its folder is created.
+        HTML file to write; its folder is created. Written whole or not at all.
     template : str, default "eda"
         One of :func:`available_templates`.
     title : str, optional
@@ -49,34 +51,42 @@ def render_report(
         Facts shown under the title (data version, date, ...). Escaped.
     failed : str, optional
         When the run failed, the error to show in a banner at the top.
+    extra : mapping, optional
+        More values for the template, under ``resources.mltoolkit``.
 
     Returns
     -------
     pathlib.Path
         The written report.
     """
-    notebook, out = Path(notebook), Path(out)
+    out = Path(out)
     if template not in available_templates():
         raise ConfigError(f"unknown report template {template!r}; templates are: {', '.join(available_templates())}",
                           parameter="template")
-    if not notebook.exists():
-        raise DataError(f"notebook {notebook} does not exist; run the stage first", path=str(notebook))
-    nb = nbformat.read(notebook, as_version=4)
+    if isinstance(notebook, nbformat.NotebookNode):
+        nb, name = notebook, "report"
+    else:
+        path = Path(notebook)
+        if not path.exists():
+            raise DataError(f"notebook {path} does not exist; run the stage first", path=str(path))
+        nb, name = nbformat.read(path, as_version=4), path.stem
     nb.metadata.pop("widgets", None)  # live widget state: useless without JavaScript, and large
     config = Config()
     config.HTMLExporter.display_data_priority = _DISPLAY_PRIORITY
-    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input = template != "technical"
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True
     exporter = HTMLExporter(config=config, template_name=template,
                             extra_template_basedirs=[str(templates_dir())])
     now = _dt.datetime.now().astimezone()
     resources = {"mltoolkit": {
-        "title": title or notebook.stem.replace("_", " "),
+        "title": title or name.replace("_", " "),
         "meta": [(str(k), str(v)) for k, v in meta],
         "failed": failed,
         "version": __version__,
         "generated": now.strftime("%Y-%m-%d %H:%M %Z"),
+        "summary": None,
+        **dict(extra or {}),
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     out.parent.mkdir(parents=True, exist_ok=True)

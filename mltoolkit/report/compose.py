@@ -1,0 +1,81 @@
+"""Turn a run directory into one report: the stages' executed notebooks, merged."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from mltoolkit.errors import ConfigError
+from mltoolkit.pipeline.run import read_run
+from mltoolkit.report.render import render_report
+from mltoolkit.report.summary import collect_summary
+
+__all__ = ["report_for_run", "default_report_path", "REPORT_TAGS"]
+
+#: Cell tags that place a cell in a report (documented for notebook authors in the README).
+REPORT_TAGS = {
+    "report-executive": "shown in the executive summary (and the technical report)",
+    "report-hide": "left out of every report",
+    "report-show-code": "technical report shows the cell's code too",
+}
+
+
+def default_report_path(run_dir: Path, template: str) -> Path:
+    """``<project>/reports/<run id>-<template>.html`` for runs under ``<project>/runs/``."""
+    run_dir = Path(run_dir).resolve()
+    root = run_dir.parent.parent if run_dir.parent.name == "runs" else run_dir
+    return root / "reports" / f"{run_dir.name}-{template}.html"
+
+
+def _merged_notebook(run_dir: Path, stages: list, executive: bool) -> nbformat.NotebookNode:
+    merged = nbformat.v4.new_notebook()
+    merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for stage in stages:
+        path = run_dir / "notebooks" / stage.notebook
+        if not path.exists():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        cells = [c for c in nb.cells if "report-hide" not in c.metadata.get("tags", [])
+                 and c.cell_type != "raw" and "parameters" not in c.metadata.get("tags", [])
+                 and "injected-parameters" not in c.metadata.get("tags", [])]
+        if executive:
+            cells = [c for c in cells if "report-executive" in c.metadata.get("tags", [])]
+        elif cells:
+            merged.cells.append(nbformat.v4.new_markdown_cell(f"---\n*Stage: {stage.stage} ({stage.status})*"))
+        merged.cells.extend(cells)
+    return merged
+
+
+def report_for_run(run_dir: str | Path, *, template: str = "executive", out: str | Path | None = None) -> Path:
+    """Render a run as an executive or technical report.
+
+    Parameters
+    ----------
+    run_dir : path
+        A ``runs/<timestamp>-<id>/`` folder written by ``mltoolkit run``.
+    template : {"executive", "technical"}
+    out : path, optional
+        Default: :func:`default_report_path`.
+
+    Returns
+    -------
+    pathlib.Path
+        The report. A failed run renders too, marked failed, with its error.
+    """
+    if template not in ("executive", "technical"):
+        raise ConfigError(f"a run report is 'executive' or 'technical', not {template!r}", parameter="--template")
+    run_dir = Path(run_dir)
+    record = read_run(run_dir)
+    summary = collect_summary(run_dir, record)
+    stages = [s for s in record.stages if s.status in ("succeeded", "kept", "failed")]
+    nb = _merged_notebook(run_dir, stages, executive=template == "executive")
+    failed = record.failed_stage
+    kind = "Executive summary" if template == "executive" else "Technical report"
+    meta = [("Run", record.run_id), ("Date", summary.date), ("Data version", summary.data_version),
+            ("Status", record.status)]
+    return render_report(
+        nb, out or default_report_path(run_dir, template), template=template,
+        title=f"{record.project}: {kind}", meta=meta,
+        failed=f"stage '{failed.stage}' failed" if failed else None,
+        extra={"summary": summary.to_dict(), "stages": [s.__dict__ for s in record.stages]},
+    )

@@ -1,0 +1,128 @@
+"""Runs of a small two-stage project with real kernels (papermill)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mltoolkit.errors import ConfigError, DataError
+from mltoolkit.pipeline import load_config, read_run, run_pipeline
+from mltoolkit.report import report_for_run
+
+pytestmark = pytest.mark.slow
+
+
+def _stage(path: Path, params: str, body: str, *, tags=("report-executive",)) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    md = nbformat.v4.new_markdown_cell(f"## {path.stem}")
+    md.metadata["tags"] = list(tags)
+    code = nbformat.v4.new_code_cell(body)
+    code.metadata["tags"] = list(tags)
+    nb.cells = [p, md, code]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    (root / "notebooks").mkdir(parents=True)
+    _stage(root / "notebooks" / "01_first.ipynb", 'source = "x"  # data\nvalue = 2  # a number',
+           "import json, os\nos.makedirs('artifacts', exist_ok=True)\n"
+           "json.dump({'value': value, 'source': source}, open('artifacts/first.json', 'w'))\nprint('first', value)")
+    _stage(root / "notebooks" / "02_second.ipynb", "divisor = 1  # what to divide by",
+           "import json\nv = json.load(open('artifacts/first.json'))['value']\nprint('second', v / divisor)")
+    (root / "mltoolkit.yml").write_text(
+        "project: 'Demo <b>bold</b>'\ndata:\n  source: data.csv\nstages: [first, second]\n"
+        "parameters:\n  first:\n    value: 6\n")
+    return root
+
+
+def _config(root):
+    from mltoolkit.pipeline import notebook_parameters, project_stages
+
+    known = {n: notebook_parameters(p) for n, p in project_stages(root).items()}
+    return load_config(root / "mltoolkit.yml", known_stages=known)
+
+
+def test_run_executes_stages_in_order_in_own_directory(project):
+    record = run_pipeline(_config(project))
+    assert record.status == "succeeded"
+    run_dir = Path(record.directory)
+    assert run_dir.parent == project / "runs"
+    assert (run_dir / "notebooks" / "02_second.ipynb").exists()
+    saved = json.loads((run_dir / "run.json").read_text())
+    assert [s["status"] for s in saved["stages"]] == ["succeeded", "succeeded"]
+    assert saved["stages"][0]["parameters"] == {"source": str(project / "data.csv"), "value": 6}
+    assert saved["versions"]["mltoolkit"]
+    first = json.loads((run_dir / "artifacts" / "first.json").read_text())
+    assert first["value"] == 6
+
+
+def test_two_runs_never_share_a_directory(project):
+    a, b = run_pipeline(_config(project), stages=["first"]), run_pipeline(_config(project), stages=["first"])
+    assert a.directory != b.directory
+
+
+def test_failing_stage_stops_run_keeps_notebook_and_resume_works(project):
+    record = run_pipeline(_config(project), overrides={"second": {"divisor": 0}})
+    assert record.status == "failed"
+    failed = record.failed_stage
+    assert failed.stage == "second" and "ZeroDivisionError" in failed.error
+    assert "v / divisor" in failed.error  # the failing cell is shown
+    assert (Path(record.directory) / "notebooks" / "02_second.ipynb").exists()
+    resumed = run_pipeline(_config(project), from_stage="second", run_dir=record.directory)
+    assert resumed.status == "succeeded"
+    assert [s.status for s in resumed.stages] == ["kept", "succeeded"]
+
+
+def test_unknown_stage_and_parameter_refused_before_any_notebook_runs(project):
+    with pytest.raises(ConfigError, match="unknown stage 'third'; stages are: first, second"):
+        run_pipeline(_config(project), stages=["first", "third"])
+    with pytest.raises(ConfigError, match="unknown parameter.*speed.*valid parameters are: divisor"):
+        run_pipeline(_config(project), overrides={"second": {"speed": 1}})
+    assert not (project / "runs").exists() or not any((project / "runs").iterdir())
+
+
+def test_existing_run_directory_is_refused(project):
+    (project / "taken").mkdir()
+    with pytest.raises(ConfigError, match="already exists"):
+        run_pipeline(_config(project), run_dir=project / "taken")
+
+
+def test_config_with_unknown_key_is_refused(project):
+    (project / "mltoolkit.yml").write_text("project: x\ndata:\n  source: a.csv\nstagez: [first]\n")
+    with pytest.raises(ConfigError, match="unknown key.*'stagez'"):
+        _config(project)
+
+
+def test_report_of_failed_run_is_marked_with_error_and_escapes_markup(project):
+    record = run_pipeline(_config(project), overrides={"second": {"divisor": 0}})
+    out = report_for_run(record.directory, template="executive")
+    html = out.read_text()
+    assert out.parent == project / "reports"
+    assert "FAILED" in html and "ZeroDivisionError" in html
+    assert "Demo &lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+    technical = report_for_run(record.directory, template="technical").read_text()
+    assert "first 6" in technical and "Stage: second (failed)" in technical
+
+
+def test_deleted_run_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="not a run directory"):
+        read_run(tmp_path / "gone")
+
+
+def test_cli_run_exits_nonzero_on_failure_and_prints_failing_cell(project):
+    exe = shutil.which("mltoolkit", path=str(Path(sys.executable).parent))
+    run = subprocess.run([exe, "run", "--config", str(project / "mltoolkit.yml"), "-p", "second.divisor=0"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "failed in stage second" in run.stderr and "v / divisor" in run.stderr
+    assert "[2/2] second FAILED" in run.stdout

@@ -73,6 +73,20 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="mltoolkit.yml with report/smtp settings (default: ./mltoolkit.yml if present)")
     p.set_defaults(func=_cmd_send)
 
+    p = sub.add_parser("runs", help="run history: list runs, or compare two")
+    runs_sub = p.add_subparsers(dest="runs_command", metavar="list|compare")
+    runs_sub.required = True
+    q = runs_sub.add_parser("list", help="every run: date, status, data version, key metrics")
+    q.add_argument("--project", type=Path, default=Path("."), help="project folder (default: here)")
+    q.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    q.set_defaults(func=_cmd_runs_list)
+    q = runs_sub.add_parser("compare", help="what changed between two runs (data, parameters, metrics)")
+    q.add_argument("run_a")
+    q.add_argument("run_b")
+    q.add_argument("--project", type=Path, default=Path("."))
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_cmd_runs_compare)
+
     p = sub.add_parser("demo", help="init + run + report on the bundled demo data, in one command")
     p.add_argument("directory", type=Path, nargs="?", default=Path("mltoolkit-demo"))
     p.set_defaults(func=_cmd_demo)
@@ -255,6 +269,44 @@ def _cmd_send(args: argparse.Namespace) -> int:
                  user=args.user or (smtp.user if smtp else None),
                  password_env=smtp.password_env if smtp else "MLTOOLKIT_SMTP_PASSWORD")
     print(f"sent {args.report} to {', '.join(recipients)} via {host}:{port}")
+    return 0
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "–" if value is None else str(value)
+
+
+def _cmd_runs_list(args: argparse.Namespace) -> int:
+    from mltoolkit.pipeline import list_runs
+
+    runs = list_runs(args.project)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in runs], indent=2))
+        return 0
+    print(f"{'run':<26}{'created':<20}{'status':<11}{'data':<14}metrics")
+    for r in runs:
+        metrics = ", ".join(f"{k} {_fmt(v)}" for k, v in r.metrics.items())
+        print(f"{r.run_id:<26}{r.created[:16].replace('T', ' '):<20}{r.status:<11}{_fmt(r.data_version):<14}{metrics}")
+    return 0
+
+
+def _cmd_runs_compare(args: argparse.Namespace) -> int:
+    from mltoolkit.pipeline import compare_runs
+
+    cmp = compare_runs(args.project, args.run_a, args.run_b)
+    if args.json:
+        print(json.dumps(cmp.to_dict(), indent=2))
+        return 0
+    print(f"{'':<28}{cmp.a.run_id:<28}{cmp.b.run_id}")
+    print(f"{'status':<28}{cmp.a.status:<28}{cmp.b.status}")
+    print(f"{'data version':<28}{_fmt(cmp.a.data_version):<28}{_fmt(cmp.b.data_version)}"
+          + ("   (changed)" if cmp.data_changed else ""))
+    for name, va, vb in cmp.parameter_changes:
+        print(f"{name:<28}{_fmt(va):<28}{_fmt(vb)}")
+    for name, va, vb, diff in cmp.metric_changes:
+        print(f"{name:<28}{_fmt(va):<28}{_fmt(vb)}" + (f"   ({diff:+.4g})" if diff is not None else ""))
     return 0
 
 

@@ -126,3 +126,20 @@ def test_cli_run_exits_nonzero_on_failure_and_prints_failing_cell(project):
     assert run.returncode == 1
     assert "failed in stage second" in run.stderr and "v / divisor" in run.stderr
     assert "[2/2] second FAILED" in run.stdout
+
+
+def test_runs_list_and_compare(project):
+    from mltoolkit.pipeline import compare_runs, list_runs
+
+    a = run_pipeline(_config(project), stages=["first"])
+    b = run_pipeline(_config(project), stages=["first"], overrides={"first": {"value": 9}})
+    runs = list_runs(project)
+    assert [r.run_id for r in runs] == sorted([Path(a.directory).name, Path(b.directory).name])
+    cmp = compare_runs(project, a.directory, Path(b.directory).name)
+    assert ("first.value", 6, 9) in cmp.parameter_changes
+    with pytest.raises(ConfigError, match="with itself"):
+        compare_runs(project, a.directory, a.directory)
+    shutil.rmtree(a.directory)  # a run directory deleted by hand
+    assert [r.run_id for r in list_runs(project)] == [Path(b.directory).name]
+    with pytest.raises(DataError, match="not found"):
+        compare_runs(project, a.directory, b.directory)

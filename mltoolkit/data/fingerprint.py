@@ -44,7 +44,8 @@ class DatasetFingerprint:
         return data
 
 
-def fingerprint(df: pd.DataFrame, schema: Schema | None = None) -> DatasetFingerprint:
+def fingerprint(df: pd.DataFrame, schema: Schema | None = None, *,
+                row_hashes: pd.Series | None = None) -> DatasetFingerprint:
     """Fingerprint ``df``: equal data and schema give equal fingerprints.
 
     Parameters
@@ -52,6 +53,9 @@ def fingerprint(df: pd.DataFrame, schema: Schema | None = None) -> DatasetFinger
     df : pandas.DataFrame
     schema : Schema, optional
         Inferred from ``df`` when not given.
+    row_hashes : Series, optional
+        ``pandas.util.hash_pandas_object(df, index=False)``, when the caller
+        already has it (hashing is the expensive part).
 
     Returns
     -------
@@ -66,8 +70,9 @@ def fingerprint(df: pd.DataFrame, schema: Schema | None = None) -> DatasetFinger
     False
     """
     schema = schema or infer_schema(df)
-    row_hashes = pd.util.hash_pandas_object(df, index=False).to_numpy()
-    content = hashlib.sha256(row_hashes.tobytes())
+    if row_hashes is None:
+        row_hashes = pd.util.hash_pandas_object(df, index=False)
+    content = hashlib.sha256(row_hashes.to_numpy().tobytes())
     content.update(json.dumps([str(c) for c in df.columns]).encode())
     schema_blob = json.dumps(schema.to_dict(), sort_keys=True).encode()
     return DatasetFingerprint(

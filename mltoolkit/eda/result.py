@@ -150,6 +150,7 @@ class Correlations(_Result):
     matrices: tuple[CorrelationMatrix, ...]
     top_pairs: tuple[CorrelationPair, ...]
     matrix_limit: int
+    notes: tuple[str, ...] = ()  # what was left out and why (wide data, very high cardinality)
 
 
 @dataclasses.dataclass(frozen=True)

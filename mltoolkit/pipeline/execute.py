@@ -1,6 +1,7 @@
 """Execute stage notebooks with papermill, with mltoolkit's errors."""
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,32 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
             "(JupyterLab: property inspector > Cell tags) so runs can set them",
             path=str(path),
         )
-    return {name: dict(info) for name, info in pm.inspect_notebook(str(path)).items()}
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return _parse_parameters(cell.source, path)
+
+
+def _parse_parameters(source: str, path: Path) -> dict[str, dict[str, Any]]:
+    """Names, default source text and trailing comment of each top-level assignment.
+
+    Parsed with :mod:`ast` (papermill's line regex rejects defaults holding
+    ``=``, such as URLs with query strings).
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise StageError(f"the parameters cell of {path} is not valid Python (line {exc.lineno}: {exc.msg})",
+                         path=str(path)) from None
+    lines = source.splitlines()
+    params: dict[str, dict[str, Any]] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                rest = lines[node.end_lineno - 1][node.end_col_offset:]
+                help_text = rest.split("#", 1)[1].strip() if "#" in rest else ""
+                default = ast.get_source_segment(source, node.value) if node.value is not None else None
+                params[target.id] = {"name": target.id, "default": default, "help": help_text}
+    return params
 
 
 def execute_notebook(

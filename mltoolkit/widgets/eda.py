@@ -147,7 +147,7 @@ class EDAWidget(ToolkitWidget):
         self.target_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
         self.column_picker.observe(self._on_column, names="value")
         if names:
-            self.show_column(names[0])
+            self._show(names[0])
         columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
         tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""])),
                                      W.Image(value=figure_png(eda_plots.plot_missing(r)), format="png",
@@ -164,14 +164,14 @@ class EDAWidget(ToolkitWidget):
 
     def _on_column(self, change: dict) -> None:
         if change["new"] is not None:
-            self.show_column(change["new"])
+            self._show(change["new"])
 
     def show_column(self, name: str) -> None:
-        """Show column ``name`` in the Columns tab (what picking it in the dropdown does)."""
+        """Pick column ``name`` in the Columns tab, as a person would in the dropdown."""
         self.view  # noqa: B018 - make sure the controls exist
-        if self.column_picker.value != name:
-            self.column_picker.value = name  # triggers _on_column, which calls back here
-            return
+        self.column_picker.value = name
+
+    def _show(self, name: str) -> None:
         self.column_stats.value = f"<div class='mlt'>{self._column_html(name)}</div>"
         self.column_plot.value = self.column_png(name)
         target_png = self.target_png(name)

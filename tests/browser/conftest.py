@@ -133,11 +133,15 @@ def assert_no_errors(page) -> None:
 
 def copy_notebook(src: Path, root: Path, replacements: dict[str, str] | None = None) -> str:
     """Copy a stage notebook into the lab root, optionally editing its parameters cell text."""
-    text = src.read_text(encoding="utf-8")
+    import nbformat
+
+    nb = nbformat.read(src, as_version=4)
     for old, new in (replacements or {}).items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (root / src.name).write_text(text, encoding="utf-8")
+        cells = [c for c in nb.cells if old in c.source]
+        assert cells, f"{old!r} not found in {src.name}"
+        for cell in cells:
+            cell.source = cell.source.replace(old, new)
+    nbformat.write(nb, root / src.name)
     return src.name
 
 

@@ -1,0 +1,159 @@
+"""Per-column statistics by kind, each computed in one vectorized pass over the column."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit.eda.result import (
+    CategoricalStats,
+    CategoryCount,
+    ColumnProfile,
+    DatetimeStats,
+    Histogram,
+    NumericStats,
+    TextStats,
+)
+
+__all__ = ["profile_column", "numeric_stats", "categorical_stats", "as_float_array"]
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+_SECONDS_PER_DAY = 86400.0
+
+
+def as_float_array(s: pd.Series) -> np.ndarray:
+    """Column as float64 with missing values as NaN (booleans as 0/1, text coerced)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64").to_numpy()
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _histogram(values: np.ndarray, bins: int) -> Histogram:
+    if values.size == 0:
+        return Histogram((), ())
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts))
+
+
+def numeric_stats(arr: np.ndarray, bins: int = 30) -> NumericStats:
+    """Moments, quantiles, counts and histogram of the finite values of ``arr``.
+
+    Skewness and kurtosis are the bias-corrected sample estimates (as pandas'
+    ``Series.skew``/``Series.kurt`` and ``scipy.stats.skew/kurtosis(bias=False)``);
+    kurtosis is excess kurtosis (0 for a normal distribution).
+    """
+    finite_mask = np.isfinite(arr)
+    n_inf = int(np.isinf(arr).sum())
+    values = arr[finite_mask]
+    n = values.size
+    if n == 0:
+        return NumericStats(None, None, None, None, {f"{int(q * 100)}%": None for q in QUANTILES},
+                            0, 0, n_inf, None, None, Histogram((), ()))
+    mean = float(values.mean())
+    dev = values - mean
+    m2 = float(np.dot(dev, dev)) / n
+    std = float(np.sqrt(m2 * n / (n - 1))) if n > 1 else None
+    skew = kurt = None
+    if n > 2 and m2 > 0:
+        dev2 = dev * dev
+        m3 = float(np.dot(dev2, dev)) / n
+        g1 = m3 / m2**1.5
+        skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n > 3:
+            m4 = float(np.dot(dev2, dev2)) / n
+            g2 = m4 / m2**2 - 3.0
+            kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    quantiles = np.quantile(values, QUANTILES)
+    return NumericStats(
+        mean=mean, std=std, min=float(values.min()), max=float(values.max()),
+        quantiles={f"{int(q * 100)}%": float(v) for q, v in zip(QUANTILES, quantiles)},
+        n_zeros=int(np.count_nonzero(values == 0)), n_negative=int(np.count_nonzero(values < 0)),
+        n_infinite=n_inf, skewness=None if skew is None else float(skew),
+        kurtosis=None if kurt is None else float(kurt), histogram=_histogram(values, bins),
+    )
+
+
+def categorical_stats(codes: np.ndarray, uniques: pd.Index | np.ndarray, top: int = 20) -> CategoricalStats:
+    """Frequencies from ``pandas.factorize`` output (code -1 = missing)."""
+    present = codes[codes >= 0]
+    counts = np.bincount(present, minlength=len(uniques))
+    total = int(present.size)
+    k = min(top, len(counts))
+    if k:
+        idx = np.argpartition(-counts, k - 1)[:k] if len(counts) > k else np.arange(len(counts))
+        idx = idx[np.lexsort((idx, -counts[idx]))]
+    else:
+        idx = np.array([], dtype=int)
+    top_counts = tuple(CategoryCount(str(uniques[i]), int(counts[i]), float(counts[i] / total) if total else 0.0)
+                       for i in idx)
+    return CategoricalStats(
+        cardinality=int(np.count_nonzero(counts)), top=top_counts,
+        other_count=int(total - sum(c.count for c in top_counts)),
+        mode=top_counts[0].value if top_counts else None,
+    )
+
+
+def _datetime_stats(s: pd.Series, bins: int) -> DatetimeStats:
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        parsed = s
+    else:
+        parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    valid = parsed.dropna()
+    if valid.empty:
+        return DatetimeStats(None, None, None, None, None, Histogram((), ()))
+    seconds = valid.to_numpy().astype("datetime64[ns]").astype(np.int64) / 1e9
+    distinct = np.unique(seconds)
+    gaps = np.diff(distinct) / _SECONDS_PER_DAY
+    return DatetimeStats(
+        min=valid.min().isoformat(), max=valid.max().isoformat(),
+        range_days=float((distinct[-1] - distinct[0]) / _SECONDS_PER_DAY),
+        largest_gap_days=float(gaps.max()) if gaps.size else None,
+        median_gap_days=float(np.median(gaps)) if gaps.size else None,
+        histogram=_histogram(seconds, bins),
+    )
+
+
+def _text_stats(s: pd.Series, bins: int) -> TextStats:
+    text = s.dropna().astype(str)
+    if text.empty:
+        return TextStats(None, None, None, None, Histogram((), ()))
+    lengths = text.str.len().to_numpy(dtype=float)
+    words = text.str.count(r"\S+").to_numpy(dtype=float)
+    return TextStats(float(lengths.mean()), int(lengths.min()), int(lengths.max()), float(words.mean()),
+                     _histogram(lengths, bins))
+
+
+def profile_column(s: pd.Series, kind: str, *, mixed_types: bool = False, bins: int = 30, top: int = 20,
+                   codes: tuple[np.ndarray, pd.Index] | None = None) -> ColumnProfile:
+    """Statistics of one column of the given kind.
+
+    ``codes`` (from :func:`pandas.factorize`) may be passed when the caller
+    already factorized the column, so it is hashed only once.
+    """
+    n = len(s)
+    if codes is None:
+        codes = pd.factorize(s, use_na_sentinel=True)
+    code_arr, uniques = codes
+    n_missing = int(np.count_nonzero(code_arr < 0))
+    count = n - n_missing
+    n_distinct = len(uniques)
+    block: dict[str, object] = {}
+    if kind == "numeric":
+        block["numeric"] = numeric_stats(as_float_array(s), bins)
+    elif kind in ("categorical", "boolean"):
+        block["categorical"] = categorical_stats(code_arr, uniques, top)
+    elif kind == "datetime":
+        block["datetime"] = _datetime_stats(s, bins)
+    elif kind == "text":
+        block["text"] = _text_stats(s, bins)
+    return ColumnProfile(
+        name=str(s.name), kind=kind, dtype=str(s.dtype), count=count, n_missing=n_missing,
+        missing_share=n_missing / n if n else 0.0, n_distinct=n_distinct,
+        distinct_share=n_distinct / count if count else 0.0, mixed_types=mixed_types, **block,
+    )

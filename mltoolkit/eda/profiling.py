@@ -1,0 +1,211 @@
+"""``profile``: the whole EDA of a table in one call."""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from mltoolkit.data.fingerprint import fingerprint
+from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
+from mltoolkit.eda.alert_rules import find_alerts
+from mltoolkit.eda.column_stats import as_float_array, profile_column
+from mltoolkit.eda.correlation import (
+    correlation_ratio_matrix,
+    cramers_v_matrix,
+    pearson_matrix,
+    spearman_matrix,
+)
+from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
+from mltoolkit.eda.target_analysis import analyze_target
+from mltoolkit.errors import ConfigError, DataError
+
+__all__ = ["profile"]
+
+#: Categorical columns with more categories than this are left out of Cramér's V.
+MAX_CRAMERS_CATEGORIES = 1000
+_TOP_PAIRS_PER_METHOD = 30
+
+
+def profile(
+    df: pd.DataFrame,
+    target: str | None = None,
+    *,
+    schema: Schema | None = None,
+    schema_overrides: Mapping[str, str] | None = None,
+    sample: int | None = None,
+    bins: int = 30,
+    top_categories: int = 20,
+    matrix_limit: int = 50,
+    correlation_threshold: float = 0.9,
+    progress: bool = False,
+    seed: int = 0,
+) -> ProfileResult:
+    """Profile a table: overview, per-column statistics, correlations, target analysis, alerts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data. Column names must be unique.
+    target : str, optional
+        Target column; adds class balance (or distribution) and each feature's
+        association with it, and enables the imbalance and leakage alerts.
+    schema : Schema, optional
+        Column kinds; inferred when not given (see :func:`mltoolkit.data.infer_schema`).
+    schema_overrides : mapping, optional
+        Kinds forced for some columns, e.g. ``{"zip": "categorical"}``.
+    sample : int, optional
+        Compute column statistics, correlations and target analysis on a random
+        sample of this many rows; the overview (rows, duplicates, missing cells)
+        always covers every row.
+    bins : int, default 30
+        Histogram bins.
+    top_categories : int, default 20
+        Most frequent categories kept per categorical column.
+    matrix_limit : int, default 50
+        Full correlation matrices are kept while a family has at most this many
+        columns; beyond, only the strongest pairs (matrix algebra either way).
+    correlation_threshold : float, default 0.9
+        Pairs at or above this strength raise a ``high_correlation`` alert.
+    progress : bool, default False
+        Show a progress bar over the columns.
+    seed : int, default 0
+        Seed of the row sample.
+
+    Returns
+    -------
+    ProfileResult
+
+    Raises
+    ------
+    DataError
+        The table is empty.
+    ConfigError
+        ``target`` is not a column, or an argument is out of range.
+    SchemaError
+        Column names repeat.
+
+    Examples
+    --------
+    >>> from mltoolkit.data import make_trial_conversion
+    >>> result = profile(make_trial_conversion(500), target="converted")
+    >>> result.overview.n_rows, result.target.task
+    (500, 'classification')
+    """
+    t0 = time.perf_counter()
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigError(f"profile() takes a pandas DataFrame, got {type(df).__name__}; read files with "
+                          "mltoolkit.data.load first", parameter="df")
+    check_unique_columns(df)
+    if df.shape[1] == 0 or len(df) == 0:
+        raise DataError(f"the table is empty ({len(df)} rows x {df.shape[1]} columns); nothing to profile")
+    if target is not None and target not in df.columns:
+        raise ConfigError(f"target column {target!r} is not in the data; columns are: "
+                          f"{', '.join(map(str, df.columns[:30]))}{' ...' if df.shape[1] > 30 else ''}",
+                          column=target, parameter="target")
+    if sample is not None and (not isinstance(sample, (int, np.integer)) or sample < 1):
+        raise ConfigError(f"sample must be a positive number of rows, got {sample!r}", parameter="sample")
+    if not 0 < correlation_threshold <= 1:
+        raise ConfigError(f"correlation_threshold must be in (0, 1], got {correlation_threshold}",
+                          parameter="correlation_threshold")
+    schema = schema or infer_schema(df, schema_overrides)
+    df = df.rename(columns=str) if not all(isinstance(c, str) for c in df.columns) else df
+
+    row_hashes = pd.util.hash_pandas_object(df, index=False)
+    n_dupes = int(row_hashes.duplicated().sum())
+    n_rows, n_cols = df.shape
+    n_missing_cells = int(df.isna().sum().sum())
+    kinds = {c.name: c.kind for c in schema.columns}
+    overview = Overview(
+        n_rows=n_rows, n_columns=n_cols, memory_bytes=int(df.memory_usage(deep=True, index=False).sum()),
+        n_duplicate_rows=n_dupes, duplicate_share=n_dupes / n_rows, n_missing_cells=n_missing_cells,
+        missing_cell_share=n_missing_cells / (n_rows * n_cols),
+        kinds={k: sum(1 for v in kinds.values() if v == k) for k in
+               ("numeric", "categorical", "boolean", "datetime", "text", "identifier")},
+    )
+    data = df.sample(sample, random_state=seed) if sample is not None and sample < n_rows else df
+
+    codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    columns = []
+    for col in tqdm(schema.columns, desc="profiling columns", disable=not progress, unit="col"):
+        s = data[col.name]
+        codes[col.name] = pd.factorize(s, use_na_sentinel=True)
+        columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
+                                      codes=codes[col.name]))
+    columns = tuple(columns)
+
+    correlations = _correlations(data, kinds, codes, columns, matrix_limit)
+    target_result = analyze_target(data, target, kinds, codes, bins) if target is not None else None
+    alerts = find_alerts(overview, columns, correlations.top_pairs, target_result, correlation_threshold)
+    return ProfileResult(
+        overview=overview, columns=columns, correlations=correlations, target=target_result, alerts=alerts,
+        sampled_rows=len(data) if data is not df else None, elapsed_seconds=time.perf_counter() - t0,
+        fingerprint=fingerprint(df, schema, row_hashes=row_hashes),
+    )
+
+
+def _top_pairs(matrix: np.ndarray, names: list[str], method: str, *, symmetric: bool = True,
+               col_names: list[str] | None = None, limit: int = _TOP_PAIRS_PER_METHOD) -> list[CorrelationPair]:
+    if matrix.size == 0:
+        return []
+    if symmetric:
+        i, j = np.triu_indices(len(names), k=1)
+        values = matrix[i, j]
+    else:
+        i, j = np.indices(matrix.shape).reshape(2, -1)
+        values = matrix.ravel()
+    ok = np.isfinite(values)
+    i, j, values = i[ok], j[ok], values[ok]
+    order = np.argsort(-np.abs(values), kind="stable")[:limit]
+    cols = col_names if col_names is not None else names
+    return [CorrelationPair(names[i[k]], cols[j[k]], method, float(values[k])) for k in order]
+
+
+def _matrix(method: str, names: list[str], values: np.ndarray) -> CorrelationMatrix:
+    rows = tuple(tuple(None if not np.isfinite(v) else float(v) for v in row) for row in values)
+    return CorrelationMatrix(method, tuple(names), rows)
+
+
+def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, columns: tuple, matrix_limit: int) -> Correlations:
+    by_name = {c.name: c for c in columns}
+    numeric = [c for c, k in kinds.items() if k == "numeric" and by_name[c].n_distinct > 1]
+    categorical = [c for c, k in kinds.items() if k in ("categorical", "boolean") and 1 < by_name[c].n_distinct]
+    notes = []
+    too_many = [c for c in categorical if by_name[c].n_distinct > MAX_CRAMERS_CATEGORIES]
+    if too_many:
+        notes.append(f"left out of categorical correlations (more than {MAX_CRAMERS_CATEGORIES:,} categories): "
+                     + ", ".join(too_many))
+        categorical = [c for c in categorical if c not in too_many]
+    matrices, pairs = [], []
+    if len(numeric) >= 2:
+        X = np.column_stack([as_float_array(data[c]) for c in numeric])
+        X[~np.isfinite(X)] = np.nan
+        for method, fn in (("pearson", pearson_matrix), ("spearman", spearman_matrix)):
+            m = fn(X)
+            pairs += _top_pairs(m, numeric, method)
+            if len(numeric) <= matrix_limit:
+                matrices.append(_matrix(method, numeric, m))
+        if len(numeric) > matrix_limit:
+            notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: only the strongest pairs are kept")
+    else:
+        X = np.column_stack([as_float_array(data[c]) for c in numeric]) if numeric else None
+    if len(categorical) > matrix_limit:
+        notes.append(f"{len(categorical)} categorical columns exceed matrix_limit={matrix_limit}: Cramér's V computed "
+                     f"for the first {matrix_limit}")
+        categorical = categorical[:matrix_limit]
+    cat_codes = [codes[c][0] for c in categorical]
+    cat_sizes = [len(codes[c][1]) for c in categorical]
+    if len(categorical) >= 2:
+        m = cramers_v_matrix(cat_codes, cat_sizes)
+        pairs += _top_pairs(m, categorical, "cramers_v")
+        matrices.append(_matrix("cramers_v", categorical, m))
+    if numeric and categorical:
+        if X is None or X.shape[1] != len(numeric):
+            X = np.column_stack([as_float_array(data[c]) for c in numeric])
+        X[~np.isfinite(X)] = np.nan
+        eta = correlation_ratio_matrix(X, cat_codes, cat_sizes)
+        pairs += _top_pairs(eta, numeric, "correlation_ratio", symmetric=False, col_names=categorical)
+    pairs.sort(key=lambda p: -abs(p.value))
+    return Correlations(tuple(matrices), tuple(pairs), matrix_limit, tuple(notes))

@@ -1,0 +1,76 @@
+"""Target analysis: class balance or distribution, and each feature's association with the target."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit.eda.column_stats import as_float_array, numeric_stats
+from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix, pearson_matrix
+from mltoolkit.eda.result import CategoryCount, FeatureAssociation, TargetAnalysis
+
+__all__ = ["target_task", "analyze_target"]
+
+_MAX_CLASSES = 20
+
+
+def target_task(s: pd.Series, kind: str) -> str:
+    """``"classification"`` for boolean/categorical or few-valued integer targets, else ``"regression"``."""
+    if kind in ("boolean", "categorical"):
+        return "classification"
+    if pd.api.types.is_integer_dtype(s.dtype) and s.nunique() <= _MAX_CLASSES:
+        return "classification"
+    return "regression"
+
+
+def analyze_target(
+    df: pd.DataFrame,
+    target: str,
+    kinds: dict[str, str],
+    codes: dict[str, tuple[np.ndarray, pd.Index]],
+    bins: int = 30,
+) -> TargetAnalysis:
+    """Balance of the target and the association of every other usable column with it.
+
+    Measures: Cramér's V for categorical/boolean features against a
+    classification target; the correlation ratio η for numeric features against
+    a classification target and for categorical features against a regression
+    target; |Pearson r| for numeric features against a regression target.
+    """
+    y = df[target]
+    task = target_task(y, kinds[target])
+    numeric = [c for c, k in kinds.items() if k == "numeric" and c != target]
+    categorical = [c for c, k in kinds.items() if k in ("categorical", "boolean") and c != target]
+    assoc: list[FeatureAssociation] = []
+    balance: tuple[CategoryCount, ...] = ()
+    minority = None
+    stats = None
+    X = np.column_stack([as_float_array(df[c]) for c in numeric]) if numeric else np.empty((len(df), 0))
+    X[~np.isfinite(X)] = np.nan
+    if task == "classification":
+        y_codes, y_uniques = codes[target]
+        counts = np.bincount(y_codes[y_codes >= 0], minlength=len(y_uniques))
+        total = counts.sum()
+        order = np.argsort(-counts, kind="stable")
+        balance = tuple(CategoryCount(str(y_uniques[i]), int(counts[i]), float(counts[i] / total)) for i in order)
+        minority = float(counts.min() / total) if total else None
+        if numeric:
+            eta = correlation_ratio_matrix(X, [y_codes], [len(y_uniques)])[:, 0]
+            assoc += [FeatureAssociation(c, "correlation_ratio", float(v)) for c, v in zip(numeric, eta) if np.isfinite(v)]
+        for c in categorical:
+            v = cramers_v_matrix([codes[c][0], y_codes], [len(codes[c][1]), len(y_uniques)])[0, 1]
+            if np.isfinite(v):
+                assoc.append(FeatureAssociation(c, "cramers_v", float(v)))
+    else:
+        yv = as_float_array(y)
+        yv[~np.isfinite(yv)] = np.nan
+        stats = numeric_stats(as_float_array(y), bins)
+        if numeric:
+            r = pearson_matrix(np.column_stack([X, yv]))[:-1, -1]
+            assoc += [FeatureAssociation(c, "pearson", float(abs(v))) for c, v in zip(numeric, r) if np.isfinite(v)]
+        if categorical:
+            eta = correlation_ratio_matrix(yv[:, None], [codes[c][0] for c in categorical],
+                                           [len(codes[c][1]) for c in categorical])[0]
+            assoc += [FeatureAssociation(c, "correlation_ratio", float(v)) for c, v in zip(categorical, eta) if np.isfinite(v)]
+    assoc.sort(key=lambda a: -a.value)
+    return TargetAnalysis(column=target, task=task, balance=balance, minority_share=minority, numeric=stats,
+                          associations=tuple(assoc))

@@ -211,7 +211,10 @@ def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
         return "numeric", False
     if numeric_share < 0.5 and as_str.str.contains(r"\d", regex=True).mean() > 0.9 and _parses_as_dates(as_str):
         return "datetime", mixed
-    distinct_ratio = as_str.nunique() / len(as_str)
+    # The distinct ratio comes from the whole column: a sample of a column with
+    # many repeated categories can look all-distinct.
+    nonnull = s.dropna()
+    distinct_ratio = nonnull.nunique() / len(nonnull)
     lengths = as_str.str.len()
     words = as_str.str.count(r"\s+") + 1
     if lengths.mean() > 40 or words.mean() > 5:

@@ -23,10 +23,13 @@ _SECONDS_PER_DAY = 86400.0
 def as_float_array(s: pd.Series) -> np.ndarray:
     """Column as float64 with missing values as NaN (booleans as 0/1, text coerced)."""
     if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("float64").to_numpy()
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        arr = s.astype("float64").to_numpy()
+    elif pd.api.types.is_numeric_dtype(s.dtype):
+        arr = s.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    # pandas may hand out a read-only view of its own buffer; callers mask in place.
+    return arr if arr.flags.writeable else arr.copy()
 
 
 def _histogram(values: np.ndarray, bins: int) -> Histogram:

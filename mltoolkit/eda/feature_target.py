@@ -112,8 +112,15 @@ def feature_vs_target(
 
 def _groups(x: pd.Series, bins: int, max_categories: int) -> tuple[np.ndarray, list[str]]:
     """Group code per row and group labels; the last group holds missing values."""
-    if pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype):
-        values = x.to_numpy(dtype=float)
+    is_time = isinstance(x.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(x.dtype)
+    if is_time or (pd.api.types.is_numeric_dtype(x.dtype) and not pd.api.types.is_bool_dtype(x.dtype)):
+        if is_time:
+            seconds = x.to_numpy().astype("datetime64[s]").astype(np.int64).astype(float)
+            values = np.where(x.isna().to_numpy(), np.nan, seconds)
+            fmt = _fmt_date
+        else:
+            values = x.to_numpy(dtype=float)
+            fmt = _fmt
         finite = np.isfinite(values)
         if finite.any():
             edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
@@ -121,10 +128,10 @@ def _groups(x: pd.Series, bins: int, max_categories: int) -> tuple[np.ndarray, l
             edges = np.array([0.0])
         if len(edges) > 1:
             inner = np.searchsorted(edges[1:-1], values, side="right")
-            labels = [f"{_fmt(lo)}–{_fmt(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
+            labels = [f"{fmt(lo)}–{fmt(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
         else:
             inner = np.zeros(len(values), dtype=np.intp)
-            labels = [_fmt(edges[0])]
+            labels = [fmt(edges[0])]
         codes = np.where(finite, inner, len(labels))
         return codes.astype(np.intp), labels + ["(missing)"]
     codes, uniques = pd.factorize(x, sort=False)
@@ -139,3 +146,7 @@ def _groups(x: pd.Series, bins: int, max_categories: int) -> tuple[np.ndarray, l
 
 def _fmt(v: float) -> str:
     return f"{v:.3g}"
+
+
+def _fmt_date(seconds: float) -> str:
+    return pd.Timestamp(int(seconds), unit="s").strftime("%Y-%m-%d")

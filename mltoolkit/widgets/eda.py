@@ -173,7 +173,9 @@ class EDAWidget(ToolkitWidget):
 
     def _show(self, name: str) -> None:
         self.column_stats.value = f"<div class='mlt'>{self._column_html(name)}</div>"
-        self.column_plot.value = self.column_png(name)
+        plottable = self.result.column(name).kind != "identifier"
+        self.column_plot.value = self.column_png(name) if plottable else b""
+        self.column_plot.layout.display = None if plottable else "none"
         target_png = self.target_png(name)
         self.target_plot.value = target_png or b""
         self.target_plot.layout.display = None if target_png else "none"
@@ -207,7 +209,7 @@ class EDAWidget(ToolkitWidget):
                  section(f"Alerts ({len(r.alerts)})", _alerts_html(r))]
         cols_html = []
         for col in r.columns[: self.max_static_columns]:
-            imgs = img_tag(self.column_png(col.name), f"distribution of {col.name}")
+            imgs = "" if col.kind == "identifier" else img_tag(self.column_png(col.name), f"distribution of {col.name}")
             target_png = self.target_png(col.name)
             if target_png:
                 imgs += img_tag(target_png, f"target by {col.name}")

@@ -180,10 +180,10 @@ def _infer_numeric(name: str, s: pd.Series) -> str:
     values = s.dropna()
     if values.empty:
         return "numeric"
-    n_unique = values.nunique()
-    if n_unique <= 2 and set(np.unique(values.to_numpy())) <= {0, 1}:
+    lo, hi = values.min(), values.max()
+    if lo in (0, 1) and hi in (0, 1) and bool(values.isin((0, 1)).all()):
         return "boolean"
-    if pd.api.types.is_integer_dtype(s.dtype) and _looks_like_id_name(name) and n_unique == len(values):
+    if pd.api.types.is_integer_dtype(s.dtype) and _looks_like_id_name(name) and values.is_unique:
         return "identifier"
     return "numeric"
 
@@ -211,10 +211,12 @@ def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
         return "numeric", False
     if numeric_share < 0.5 and as_str.str.contains(r"\d", regex=True).mean() > 0.9 and _parses_as_dates(as_str):
         return "datetime", mixed
-    # The distinct ratio comes from the whole column: a sample of a column with
-    # many repeated categories can look all-distinct.
-    nonnull = s.dropna()
-    distinct_ratio = nonnull.nunique() / len(nonnull)
+    # A sample looks at least as distinct as the whole column, so only a
+    # sample that looks all-distinct needs the (costlier) count over every row.
+    distinct_ratio = as_str.nunique() / len(as_str)
+    if distinct_ratio > 0.95:
+        nonnull = s.dropna()
+        distinct_ratio = nonnull.nunique() / len(nonnull)
     lengths = as_str.str.len()
     words = as_str.str.count(r"\s+") + 1
     if lengths.mean() > 40 or words.mean() > 5:

@@ -17,8 +17,10 @@ with a Python loop over pairs of rows:
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["pearson_matrix", "spearman_matrix", "cramers_v_matrix", "correlation_ratio_matrix", "rank_columns"]
@@ -36,12 +38,17 @@ def pearson_matrix(X: np.ndarray) -> np.ndarray:
             r = cov / np.outer(d, d)
     else:
         M = present.astype(np.float64)
-        col_mean = np.nanmean(np.where(present, X, np.nan), axis=0) if present.any() else np.zeros(X.shape[1])
-        X0 = np.where(present, X - np.nan_to_num(col_mean), 0.0)
+        counts = present.sum(axis=0)
+        col_mean = np.where(counts > 0, np.nansum(X, axis=0) / np.maximum(counts, 1), 0.0)
+        X0 = X - col_mean            # centred first: fewer rounding errors in the sums below
+        X0[~present] = 0.0
+        del present
         n = M.T @ M
         sx = X0.T @ M                # sx[i, j]: sum of column i over rows where j is present too
-        sxx = (X0 * X0).T @ M
         sxy = X0.T @ X0
+        np.square(X0, out=X0)        # reuse the buffer: X0 now holds squares
+        sxx = X0.T @ M
+        del X0, M
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = sxy - sx * sx.T / n
             var_i = sxx - sx * sx / n
@@ -52,9 +59,29 @@ def pearson_matrix(X: np.ndarray) -> np.ndarray:
     return r
 
 
+def _rank_into(col: np.ndarray, out: np.ndarray) -> None:
+    """Average ranks (1-based, ties averaged) of ``col`` written into ``out``; NaN stays NaN."""
+    order = np.argsort(col, kind="quicksort")  # NaN sort last
+    n_valid = int(np.count_nonzero(~np.isnan(col)))
+    out.fill(np.nan)
+    if n_valid == 0:
+        return
+    s = col[order[:n_valid]]
+    new = np.empty(n_valid, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], n_valid)
+    out[order[:n_valid]] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
+
+
 def rank_columns(X: np.ndarray) -> np.ndarray:
-    """Average ranks per column, NaN kept (one sort per column)."""
-    return pd.DataFrame(X).rank(method="average", na_option="keep").to_numpy(dtype=np.float64)
+    """Average ranks per column, NaN kept: one sort per column, columns sorted in parallel threads."""
+    X = np.asarray(X, dtype=np.float64)
+    ranks = np.empty_like(X, order="F")
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, max(X.shape[1], 1))) as pool:
+        list(pool.map(lambda j: _rank_into(np.ascontiguousarray(X[:, j]), ranks[:, j]), range(X.shape[1])))
+    return ranks
 
 
 def spearman_matrix(X: np.ndarray) -> np.ndarray:

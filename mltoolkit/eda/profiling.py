@@ -16,7 +16,7 @@ from mltoolkit.eda.correlation import (
     correlation_ratio_matrix,
     cramers_v_matrix,
     pearson_matrix,
-    spearman_matrix,
+    rank_columns,
 )
 from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
 from mltoolkit.eda.target_analysis import analyze_target
@@ -179,33 +179,37 @@ def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, column
                      + ", ".join(too_many))
         categorical = [c for c in categorical if c not in too_many]
     matrices, pairs = [], []
-    if len(numeric) >= 2:
-        X = np.column_stack([as_float_array(data[c]) for c in numeric])
-        X[~np.isfinite(X)] = np.nan
-        for method, fn in (("pearson", pearson_matrix), ("spearman", spearman_matrix)):
-            m = fn(X)
-            pairs += _top_pairs(m, numeric, method)
-            if len(numeric) <= matrix_limit:
-                matrices.append(_matrix(method, numeric, m))
-        if len(numeric) > matrix_limit:
-            notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: only the strongest pairs are kept")
-    else:
-        X = np.column_stack([as_float_array(data[c]) for c in numeric]) if numeric else None
     if len(categorical) > matrix_limit:
         notes.append(f"{len(categorical)} categorical columns exceed matrix_limit={matrix_limit}: Cramér's V computed "
                      f"for the first {matrix_limit}")
         categorical = categorical[:matrix_limit]
     cat_codes = [codes[c][0] for c in categorical]
     cat_sizes = [len(codes[c][1]) for c in categorical]
+    if numeric:
+        X = np.column_stack([as_float_array(data[c]) for c in numeric])
+        X[~np.isfinite(X)] = np.nan
+        if categorical:
+            eta = correlation_ratio_matrix(X, cat_codes, cat_sizes)
+            pairs += _top_pairs(eta, numeric, "correlation_ratio", symmetric=False, col_names=categorical)
+        if len(numeric) >= 2:
+            m = pearson_matrix(X)
+            pairs += _top_pairs(m, numeric, "pearson")
+            keep = len(numeric) <= matrix_limit
+            if keep:
+                matrices.append(_matrix("pearson", numeric, m))
+            ranks = rank_columns(X)
+            del X  # keep peak memory at two copies of the numeric block
+            m = pearson_matrix(ranks)
+            del ranks
+            pairs += _top_pairs(m, numeric, "spearman")
+            if keep:
+                matrices.append(_matrix("spearman", numeric, m))
+            else:
+                notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: "
+                             "only the strongest pairs are kept")
     if len(categorical) >= 2:
         m = cramers_v_matrix(cat_codes, cat_sizes)
         pairs += _top_pairs(m, categorical, "cramers_v")
         matrices.append(_matrix("cramers_v", categorical, m))
-    if numeric and categorical:
-        if X is None or X.shape[1] != len(numeric):
-            X = np.column_stack([as_float_array(data[c]) for c in numeric])
-        X[~np.isfinite(X)] = np.nan
-        eta = correlation_ratio_matrix(X, cat_codes, cat_sizes)
-        pairs += _top_pairs(eta, numeric, "correlation_ratio", symmetric=False, col_names=categorical)
     pairs.sort(key=lambda p: -abs(p.value))
     return Correlations(tuple(matrices), tuple(pairs), matrix_limit, tuple(notes))

@@ -229,5 +229,8 @@ def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
 def _parses_as_dates(values: pd.Series) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # A few values first: most text columns fail at once, without parsing thousands.
+        if pd.to_datetime(values.iloc[:20], errors="coerce", format="mixed").notna().mean() < 0.9:
+            return False
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
     return bool(parsed.notna().mean() >= 0.95)

@@ -1,0 +1,283 @@
+"""``detect_drift``: does the current data still look like the reference data?"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
+from mltoolkit.drift import stats as st
+from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
+from mltoolkit.errors import ConfigError, DataError
+
+__all__ = ["detect_drift", "choose_test", "compare_columns"]
+
+_NUMERIC_KINDS = ("numeric",)
+_CATEGORICAL_KINDS = ("categorical", "boolean")
+_MAX_SUMMARY_CATEGORIES = 30
+
+
+def choose_test(kind: str, n_reference: int, n_current: int, n_categories: int = 0, small_sample: int = 1000) -> str:
+    """The automatic test for a column.
+
+    Small samples (either side at most ``small_sample`` rows) get a p-value
+    test: ``ks`` for numeric, ``ztest`` for two categories, ``chisquare`` for
+    more. Larger samples get a distance, since with many rows p-values flag
+    every trivial shift: ``wasserstein`` (normalized) for numeric,
+    ``jensenshannon`` for categorical.
+    """
+    small = min(n_reference, n_current) <= small_sample
+    if kind in _NUMERIC_KINDS:
+        return "ks" if small else "wasserstein"
+    if small:
+        return "ztest" if n_categories == 2 else "chisquare"
+    return "jensenshannon"
+
+
+def _threshold(test: str, column: str, thresholds: Mapping[str, float], alpha: float, distance: float) -> float:
+    if column in thresholds:
+        return float(thresholds[column])
+    return alpha if test in st.P_VALUE_TESTS else distance
+
+
+def _numeric_drift(name: str, ref: pd.Series, cur: pd.Series, test: str | None, threshold_of, small: int,
+                   seed: int) -> tuple[ColumnDrift, None]:
+    r_all = pd.to_numeric(ref, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    c_all = pd.to_numeric(cur, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    r, c = r_all[np.isfinite(r_all)], c_all[np.isfinite(c_all)]
+    base = dict(column=name, kind="numeric", missing_reference=float(np.isnan(r_all).mean()) if r_all.size else 0.0,
+                missing_current=float(np.isnan(c_all).mean()) if c_all.size else 0.0, n_reference=r.size, n_current=c.size)
+    test = test or choose_test("numeric", r.size, c.size, small_sample=small)
+    if test not in st.NUMERIC_TESTS:
+        raise ConfigError(f"test {test!r} does not apply to numeric column {name!r}; use one of "
+                          f"{', '.join(st.NUMERIC_TESTS)}", column=name, parameter="tests")
+    threshold = threshold_of(test, name)
+    if r.size == 0 or c.size == 0:
+        side = "reference" if r.size == 0 else "current"
+        return ColumnDrift(test=test, statistic=None, p_value=None, threshold=threshold, drifted=True, score=1.0,
+                           reason=f"no values in {side} data (all missing)", **base), None
+    edges = st.numeric_bins(r)
+    summary = DistributionSummary(tuple(float(e) for e in edges), (), tuple(st._shares_on(r, edges).tolist()),
+                                  tuple(st._shares_on(c, edges).tolist()))
+    p_value = None
+    if test == "ks":
+        statistic, p_value = st.ks_test(r, c, seed)
+    elif test == "wasserstein":
+        statistic = st.wasserstein_norm(r, c)
+    elif test == "psi":
+        statistic = st.psi_numeric(r, c)
+    else:
+        statistic = st.js_numeric(r, c, edges)
+    drifted = p_value < threshold if p_value is not None else statistic >= threshold
+    score = 1.0 - p_value if p_value is not None else statistic
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
+                       score=float(score), summary=summary, **base), None
+
+
+def _categorical_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, test: str | None, threshold_of,
+                       small: int) -> tuple[ColumnDrift, SchemaChange | None]:
+    n_r, n_c = len(ref), len(cur)
+    codes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True).astype("object"), use_na_sentinel=True)
+    k = len(uniques)
+    r_codes, c_codes = codes[:n_r], codes[n_r:]
+    c_ref = np.bincount(r_codes[r_codes >= 0], minlength=k).astype(np.float64)
+    c_cur = np.bincount(c_codes[c_codes >= 0], minlength=k).astype(np.float64)
+    base = dict(column=name, kind=kind, missing_reference=float((r_codes < 0).mean()) if n_r else 0.0,
+                missing_current=float((c_codes < 0).mean()) if n_c else 0.0,
+                n_reference=int(c_ref.sum()), n_current=int(c_cur.sum()))
+    new = [str(uniques[i]) for i in np.flatnonzero((c_ref == 0) & (c_cur > 0))]
+    change = SchemaChange("new_categories", name, f"{len(new)} categor{'y' if len(new) == 1 else 'ies'} never seen in "
+                          f"reference: {', '.join(repr(v) for v in new[:10])}{' ...' if len(new) > 10 else ''}") if new else None
+    test = test or choose_test(kind, base["n_reference"], base["n_current"], k, small)
+    if test not in st.CATEGORICAL_TESTS:
+        raise ConfigError(f"test {test!r} does not apply to categorical column {name!r}; use one of "
+                          f"{', '.join(st.CATEGORICAL_TESTS)}", column=name, parameter="tests")
+    if test == "ztest" and k > 2:
+        raise ConfigError(f"the z-test needs a binary column, but {name!r} has {k} categories; use 'chisquare'",
+                          column=name, parameter="tests")
+    threshold = threshold_of(test, name)
+    if c_ref.sum() == 0 or c_cur.sum() == 0:
+        side = "reference" if c_ref.sum() == 0 else "current"
+        return ColumnDrift(test=test, statistic=None, p_value=None, threshold=threshold, drifted=True, score=1.0,
+                           reason=f"no values in {side} data (all missing)", **base), change
+    p_ref, p_cur = c_ref / c_ref.sum(), c_cur / c_cur.sum()
+    order = np.argsort(-(c_ref + 1e-9 * c_cur), kind="stable")[:_MAX_SUMMARY_CATEGORIES]
+    summary = DistributionSummary((), tuple(str(uniques[i]) for i in order), tuple(p_ref[order].tolist()),
+                                  tuple(p_cur[order].tolist()))
+    p_value = None
+    if test == "chisquare":
+        statistic, p_value = st.chisquare_test(c_ref, c_cur)
+    elif test == "ztest":
+        statistic, p_value = st.ztest_binary(c_ref, c_cur) if k == 2 else (0.0, 1.0)
+    elif test == "psi":
+        statistic = st.psi_shares(p_ref, p_cur)
+    elif test == "tvd":
+        statistic = st.tvd_shares(p_ref, p_cur)
+    else:
+        statistic = st.js_shares(p_ref, p_cur)
+    drifted = p_value < threshold if p_value is not None else statistic >= threshold
+    score = 1.0 - p_value if p_value is not None else statistic
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
+                       score=float(score), summary=summary,
+                       reason=f"{len(new)} new categories" if new else "", **base), change
+
+
+def _skipped(name: str, kind: str, ref: pd.Series, cur: pd.Series, reason: str, drifted: bool = False) -> ColumnDrift:
+    return ColumnDrift(column=name, kind=kind, test="skipped", statistic=None, p_value=None, threshold=0.0,
+                       drifted=drifted, score=1.0 if drifted else 0.0,
+                       missing_reference=float(ref.isna().mean()) if len(ref) else 0.0,
+                       missing_current=float(cur.isna().mean()) if len(cur) else 0.0,
+                       n_reference=int(ref.notna().sum()), n_current=int(cur.notna().sum()), reason=reason)
+
+
+def compare_columns(name: str, kind: str, ref: pd.Series, cur: pd.Series, *, test: str | None = None,
+                    threshold: float | None = None, alpha: float = 0.05, distance_threshold: float = 0.1,
+                    small_sample: int = 1000, seed: int = 0) -> tuple[ColumnDrift, SchemaChange | None]:
+    """Drift of one column of a given kind (also for prediction and target drift)."""
+    thresholds = {name: threshold} if threshold is not None else {}
+
+    def threshold_of(t: str, col: str) -> float:
+        return _threshold(t, col, thresholds, alpha, distance_threshold)
+
+    if kind == "datetime":
+        if test is None:
+            return _skipped(name, kind, ref, cur, "time column: it moves between periods by design; "
+                            "pass tests={column: 'ks'} to compare it as epoch seconds"), None
+        as_seconds = [pd.to_datetime(s, errors="coerce").astype("datetime64[ns]").astype("int64").where(s.notna())
+                      / 1e9 for s in (ref, cur)]
+        return _numeric_drift(name, as_seconds[0], as_seconds[1], test, threshold_of, small_sample, seed)
+    if kind in ("identifier", "text"):
+        return _skipped(name, kind, ref, cur, f"{kind} column: not compared"), None
+    if kind in _NUMERIC_KINDS:
+        return _numeric_drift(name, ref, cur, test, threshold_of, small_sample, seed)
+    return _categorical_drift(name, kind, ref, cur, test, threshold_of, small_sample)
+
+
+def _check_frame(df: object, which: str) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigError(f"the {which} data must be a pandas DataFrame, got {type(df).__name__}", parameter=which)
+    check_unique_columns(df, f"the {which} data")
+    if len(df) == 0 or df.shape[1] == 0:
+        raise DataError(f"the {which} data is empty ({len(df)} rows x {df.shape[1]} columns); drift needs rows on "
+                        "both sides", parameter=which)
+    return df
+
+
+def detect_drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    schema: Schema | None = None,
+    tests: Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    distance_threshold: float = 0.1,
+    drift_share: float = 0.5,
+    small_sample: int = 1000,
+    seed: int = 0,
+    progress: bool = False,
+    n_jobs: int = 2,
+) -> DriftResult:
+    """Compare every column of ``current`` with ``reference``.
+
+    Parameters
+    ----------
+    reference, current : pandas.DataFrame
+        Training-time data and the batch to check.
+    columns : sequence of str, optional
+        Columns to compare (default: every column of either side).
+    schema : Schema, optional
+        Column kinds; inferred from the reference when not given.
+    tests : mapping, optional
+        Test per column overriding the automatic choice (see
+        :func:`choose_test` and :mod:`mltoolkit.drift.stats`).
+    thresholds : mapping, optional
+        Threshold per column: a p-value level for p-value tests, a distance otherwise.
+    alpha : float, default 0.05
+        Level of the p-value tests.
+    distance_threshold : float, default 0.1
+        Threshold of the distance measures.
+    drift_share : float, default 0.5
+        The dataset has drifted when at least this share of compared columns drifted.
+    small_sample : int, default 1000
+        Up to this many rows on either side, p-value tests are used.
+    seed : int, default 0
+        Seed of the KS tie-breaking.
+    progress : bool, default False
+        Progress bar over the columns.
+    n_jobs : int, default 2
+        Threads comparing columns in parallel (numpy releases the GIL while sorting).
+
+    Returns
+    -------
+    DriftResult
+
+    Raises
+    ------
+    DataError
+        Either side is empty.
+    ConfigError
+        Unknown columns, tests or thresholds.
+
+    Examples
+    --------
+    >>> from mltoolkit.data import make_trial_conversion
+    >>> ref, cur = make_trial_conversion(3000), make_trial_conversion(3000, seed=1, drift=1.0)
+    >>> sorted(detect_drift(ref, cur).drifted_columns)
+    ['days_in_trial', 'location', 'website_visits']
+    """
+    t0 = time.perf_counter()
+    reference, current = _check_frame(reference, "reference"), _check_frame(current, "current")
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}", parameter="alpha")
+    tests, thresholds = dict(tests or {}), dict(thresholds or {})
+    all_cols = list(dict.fromkeys([*map(str, reference.columns), *map(str, current.columns)]))
+    wanted = list(columns) if columns is not None else all_cols
+    unknown = [c for c in [*wanted, *tests, *thresholds] if c not in all_cols]
+    if unknown:
+        raise ConfigError(f"column(s) {', '.join(map(repr, dict.fromkeys(unknown)))} are in neither the reference nor "
+                          f"the current data; columns are: {', '.join(all_cols[:30])}", column=unknown[0],
+                          parameter="columns")
+    bad_tests = {c: t for c, t in tests.items() if t not in set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)}
+    if bad_tests:
+        c, t = next(iter(bad_tests.items()))
+        raise ConfigError(f"unknown test {t!r} for column {c!r}; tests are: "
+                          f"{', '.join(sorted(set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)))}",
+                          column=c, parameter="tests")
+    changes: list[SchemaChange] = []
+    common = [c for c in wanted if c in reference.columns and c in current.columns]
+    for c in wanted:
+        if c not in current.columns:
+            changes.append(SchemaChange("removed", c, "in reference, missing from current data"))
+        elif c not in reference.columns:
+            changes.append(SchemaChange("added", c, "in current data, not in reference"))
+    ref_schema = schema or infer_schema(reference[common])
+    cur_schema = infer_schema(current[common])
+
+    def one(name: str) -> tuple[ColumnDrift, SchemaChange | None]:
+        kind, cur_kind = ref_schema.kind(name), cur_schema.kind(name)
+        ref_s, cur_s = reference[name], current[name]
+        numeric_ref = kind in _NUMERIC_KINDS
+        if numeric_ref != (cur_kind in _NUMERIC_KINDS) and cur_s.notna().any() and ref_s.notna().any() \
+                and {kind, cur_kind} - {"identifier", "boolean"}:
+            detail = f"{kind} in reference, {cur_kind} in current ({cur_s.dtype})"
+            return _skipped(name, kind, ref_s, cur_s, f"type changed: {detail}", drifted=True), \
+                SchemaChange("type_changed", name, detail)
+        return compare_columns(name, kind, ref_s, cur_s, test=tests.get(name), threshold=thresholds.get(name),
+                               alpha=alpha, distance_threshold=distance_threshold, small_sample=small_sample, seed=seed)
+
+    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
+        results = list(tqdm(pool.map(one, common), total=len(common), desc="drift", unit="col", disable=not progress))
+    cols = tuple(r[0] for r in results)
+    changes += [r[1] for r in results if r[1] is not None]
+    tested = [c for c in cols if c.test != "skipped" or c.drifted]
+    n_drifted = sum(c.drifted for c in tested)
+    share = n_drifted / len(tested) if tested else 0.0
+    return DriftResult(columns=cols, schema_changes=tuple(changes), share_drifted=share, n_drifted=n_drifted,
+                       n_tested=len(tested), drift_share=drift_share, dataset_drift=bool(tested) and share >= drift_share,
+                       n_reference=len(reference), n_current=len(current), elapsed_seconds=time.perf_counter() - t0)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from mltoolkit.drift import stats as st
+
+
+def test_ks_matches_scipy_on_continuous_data():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(0.3, 1, 400)
+    expected = stats.ks_2samp(a, b)
+    assert st.ks_test(a, b) == pytest.approx((expected.statistic, expected.pvalue))
+
+
+def test_ks_breaks_ties_and_keeps_nominal_level_on_counts():
+    rng = np.random.default_rng(1)
+    rejections = sum(st.ks_test(rng.poisson(2, 300).astype(float), rng.poisson(2, 300).astype(float), seed=i)[1] < 0.05
+                     for i in range(400))
+    assert 0.025 <= rejections / 400 <= 0.08  # plain KS on such ties rejects far below 5%
+
+
+def test_wasserstein_is_scipy_distance_over_reference_std():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=500), rng.normal(1, 2, 500)
+    assert st.wasserstein_norm(a, b) == pytest.approx(stats.wasserstein_distance(a, b) / a.std())
+
+
+def test_psi_matches_published_formula_on_shares():
+    # Worked example: PSI = sum((actual - expected) * ln(actual / expected)).
+    expected, actual = np.array([0.25, 0.25, 0.25, 0.25]), np.array([0.10, 0.20, 0.30, 0.40])
+    by_hand = sum((a - e) * np.log(a / e) for a, e in zip(actual, expected))
+    assert st.psi_shares(expected, actual) == pytest.approx(by_hand)
+    assert by_hand == pytest.approx(0.2282, abs=1e-4)
+
+
+def test_js_on_shares_matches_scipy_base_2():
+    p, q = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    assert st.js_shares(p, q) == pytest.approx(jensenshannon(p, q, base=2))
+
+
+def test_chisquare_matches_scipy_contingency():
+    a, b = np.array([30.0, 50.0, 20.0]), np.array([25.0, 40.0, 45.0])
+    res = stats.chi2_contingency(np.vstack([a, b]), correction=False)
+    assert st.chisquare_test(a, b) == pytest.approx((res.statistic, res.pvalue))
+
+
+def test_two_proportion_ztest_matches_hand_computation():
+    a, b = np.array([120.0, 880.0]), np.array([150.0, 850.0])
+    p1, p2, p = 0.12, 0.15, 0.135
+    z = (p1 - p2) / np.sqrt(p * (1 - p) * (2 / 1000))
+    assert st.ztest_binary(a, b) == pytest.approx((z, 2 * stats.norm.sf(abs(z))))
+
+
+def test_tvd_is_half_l1():
+    assert st.tvd_shares(np.array([0.5, 0.5]), np.array([0.9, 0.1])) == pytest.approx(0.4)

@@ -31,6 +31,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, help="profile a random sample of this many rows")
     p.set_defaults(func=_cmd_profile)
 
+    p = sub.add_parser("drift", help="compare current data with reference data (data drift)")
+    p.add_argument("reference", help="reference (training) data: file, database or demo://")
+    p.add_argument("current", help="current (production) data")
+    p.add_argument("--json", dest="json_out", type=Path, help="write the drift result as JSON here")
+    p.add_argument("--html", dest="html_out", type=Path, help="write the drift report (self-contained HTML) here")
+    p.add_argument("--fail-on-drift", action="store_true", help="exit with code 1 when the dataset has drifted")
+    p.add_argument("--time-column", help="time column: drift over time in the HTML report")
+    p.add_argument("--target", help="label column (reported as target drift)")
+    p.add_argument("--drift-share", type=float, default=0.5, help="share of drifted columns that means dataset drift")
+    p.set_defaults(func=_cmd_drift)
+
     p = sub.add_parser("demo-data", help="write the bundled demo dataset to a CSV or Parquet file")
     p.add_argument("out", type=Path, help="file to write (.csv or .parquet)")
     p.add_argument("--rows", type=int, default=5000)
@@ -146,6 +157,54 @@ def _profile_report(args: argparse.Namespace) -> int:
         print(f"profile written to {args.json_out}")
     print(f"report written to {out}")
     return 0
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from mltoolkit.data import load
+    from mltoolkit.drift import detect_drift
+
+    if not 0 < args.drift_share <= 1:
+        raise ConfigError(f"--drift-share must be in (0, 1], got {args.drift_share}", parameter="--drift-share")
+    if args.html_out is not None:
+        result = _drift_report(args)
+    else:
+        reference, current = load(args.reference), load(args.current)
+        result = detect_drift(reference, current, drift_share=args.drift_share, progress=sys.stderr.isatty())
+        if args.json_out:
+            result.to_json(args.json_out)
+            print(f"drift result written to {args.json_out}")
+        result = result.to_dict()
+    drifted = [c["column"] for c in result["columns"] if c["drifted"]]
+    verdict = "DATASET DRIFT" if result["dataset_drift"] else "no dataset drift"
+    print(f"{verdict}: {len(drifted)} of {result['n_tested']} columns drifted"
+          + (f" ({', '.join(drifted)})" if drifted else ""))
+    for change in result["schema_changes"]:
+        print(f"schema change: {change['column']}: {change['change']}: {change['detail']}")
+    return 1 if args.fail_on_drift and result["dataset_drift"] else 0
+
+
+def _drift_report(args: argparse.Namespace) -> dict:
+    from mltoolkit.pipeline import execute_notebook, stage_notebook
+    from mltoolkit.report import render_report
+
+    with tempfile.TemporaryDirectory(prefix="mltoolkit-drift-") as tmp:
+        executed = Path(tmp) / "08_monitoring.ipynb"
+        print(f"comparing {args.current} with {args.reference} (executing the monitoring notebook) ...", file=sys.stderr)
+        execute_notebook(stage_notebook("monitoring"), executed,
+                         {"reference_path": _source(args.reference), "current_path": _source(args.current),
+                          "target": args.target, "time_column": args.time_column, "drift_share": args.drift_share,
+                          "output_dir": str(Path(tmp) / "artifacts")},
+                         cwd=tmp, progress=sys.stderr.isatty())
+        result = json.loads((Path(tmp) / "artifacts" / "drift.json").read_text(encoding="utf-8"))
+        if args.json_out:
+            Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json_out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+            print(f"drift result written to {args.json_out}")
+        meta = [("Reference", args.reference), ("Current", args.current),
+                ("Rows", f"{result['n_reference']:,} vs {result['n_current']:,}")]
+        out = render_report(executed, args.html_out, template="drift", title="Data drift report", meta=meta)
+    print(f"report written to {out}")
+    return result
 
 
 def _print_summary(result) -> None:  # noqa: ANN001 - ProfileResult, imported lazily

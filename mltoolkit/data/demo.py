@@ -151,11 +151,20 @@ def make_trial_conversion(
     return df
 
 
+#: Named variants: ``demo://trial_conversion/production`` is a later, drifted batch.
+PRESETS: dict[str, dict[str, object]] = {
+    "": {},
+    "production": {"n_rows": 5000, "seed": 7, "drift": 1.0, "start": "2026-01-01", "days": 90},
+}
+
+
 def load_demo(uri: str) -> pd.DataFrame:
     """Generate the demo table named by a ``demo://`` URI.
 
     ``demo://trial_conversion?rows=5000&seed=0&drift=0`` calls
-    :func:`make_trial_conversion` with those arguments (all optional).
+    :func:`make_trial_conversion` with those arguments (all optional);
+    ``demo://trial_conversion/production`` starts from the drifted
+    production-batch preset (see :data:`PRESETS`), which options may override.
 
     Examples
     --------
@@ -163,12 +172,16 @@ def load_demo(uri: str) -> pd.DataFrame:
     (50, 14)
     """
     parts = urlsplit(uri)
+    preset = parts.path.strip("/")
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown demo preset {preset!r} in {uri!r}; presets are: "
+                          f"{', '.join(p or '(none)' for p in PRESETS)}", parameter="source")
     if parts.netloc not in ("", "trial_conversion"):
         raise ConfigError(f"unknown demo dataset {parts.netloc!r} in {uri!r}; the demo dataset is "
                           "'demo://trial_conversion'", parameter="source")
     converters = {"rows": ("n_rows", int), "seed": ("seed", int), "drift": ("drift", float),
                   "start": ("start", str), "days": ("days", int), "missing_rate": ("missing_rate", float)}
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = dict(PRESETS[preset])
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key not in converters:
             raise ConfigError(f"unknown demo option {key!r} in {uri!r}; options are: {', '.join(converters)}",

@@ -25,7 +25,7 @@ WIDGET_CSS = f"""
 .mlt table.mlt-t {{ border-collapse: collapse; margin: 4px 0 8px; }}
 .mlt table.mlt-t th, .mlt table.mlt-t td {{ border-bottom: 1px solid {COLORS['grid']}; padding: 3px 8px;
         text-align: left; vertical-align: top; }}
-.mlt table.mlt-t td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.mlt table.mlt-t td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .mlt table.mlt-t th {{ background: #f4f6f8; }}
 .mlt .mlt-row {{ display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }}
 .mlt .mlt-badge {{ display: inline-block; padding: 1px 7px; border-radius: 9px; color: #fff; font-size: 11px; }}

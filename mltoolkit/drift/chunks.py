@@ -1,0 +1,101 @@
+"""Drift over time: split the current data into chunks and compare each with the reference."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.drift.detect import detect_drift
+from mltoolkit.drift.performance import actual_performance, estimate_performance
+from mltoolkit.errors import ConfigError
+
+__all__ = ["ChunkDrift", "drift_by_chunk"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkDrift:
+    label: str
+    start: str | None
+    end: str | None
+    n_rows: int
+    share_drifted: float
+    dataset_drift: bool
+    drifted_columns: tuple[str, ...]
+    scores: dict[str, float]  # per column drift score (see ColumnDrift.score)
+    performance: dict[str, float | None] | None = None  # actual or estimated metrics of the chunk
+    performance_estimated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+def _chunks(current: pd.DataFrame, time_column: str | None, freq: str | None, chunk_size: int | None):
+    if time_column is not None:
+        if time_column not in current.columns:
+            raise ConfigError(f"time column {time_column!r} is not in the current data; columns are: "
+                              f"{', '.join(map(str, current.columns[:30]))}", column=time_column, parameter="time_column")
+        times = pd.to_datetime(current[time_column], errors="coerce")
+        if times.isna().all():
+            raise ConfigError(f"time column {time_column!r} holds no readable dates", column=time_column,
+                              parameter="time_column")
+        periods = times.dt.to_period(freq or "W")
+        for period, idx in current.groupby(periods, sort=True).groups.items():
+            yield str(period), period.start_time.isoformat(), period.end_time.isoformat(), current.loc[idx]
+        return
+    size = chunk_size or max(1, len(current) // 10)
+    for i, start in enumerate(range(0, len(current), size)):
+        yield f"chunk {i + 1}", None, None, current.iloc[start:start + size]
+
+
+def drift_by_chunk(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    time_column: str | None = None,
+    freq: str = "W",
+    chunk_size: int | None = None,
+    min_rows: int = 30,
+    target: str | None = None,
+    proba_column: str | None = None,
+    threshold: float = 0.5,
+    **drift_kwargs: Any,
+) -> list[ChunkDrift]:
+    """Drift (and performance) of each chunk of ``current`` against ``reference``.
+
+    Parameters
+    ----------
+    time_column, freq : str, optional
+        Chunk by calendar period of this column (pandas frequency such as
+        ``"D"``, ``"W"``, ``"M"``); otherwise by ``chunk_size`` rows (default:
+        ten chunks).
+    min_rows : int, default 30
+        Chunks with fewer rows are left out (too few to test).
+    target, proba_column : str, optional
+        With a probability column, each chunk also gets its performance: actual
+        when the target column has labels, estimated (CBPE) otherwise.
+    **drift_kwargs
+        Passed to :func:`mltoolkit.drift.detect_drift` (tests, thresholds, ...).
+    """
+    skip = [c for c in (time_column, proba_column) if c]
+    ref_cols = [c for c in reference.columns if c not in skip]
+    out = []
+    for label, start, end, chunk in _chunks(current, time_column, freq, chunk_size):
+        if len(chunk) < min_rows:
+            continue
+        result = detect_drift(reference[ref_cols], chunk[[c for c in chunk.columns if c not in skip]], **drift_kwargs)
+        perf, estimated = None, False
+        if proba_column is not None:
+            proba = chunk[proba_column].to_numpy(dtype=float)
+            labels = chunk[target] if target and target in chunk.columns else None
+            if labels is not None and labels.notna().all():
+                perf = actual_performance(labels.to_numpy(), proba, threshold)
+            else:
+                perf, estimated = estimate_performance(proba, threshold), True
+        out.append(ChunkDrift(label, start, end, len(chunk), result.share_drifted, result.dataset_drift,
+                              tuple(result.drifted_columns),
+                              {c.column: float(c.score) for c in result.columns if np.isfinite(c.score)},
+                              perf, estimated))
+    return out

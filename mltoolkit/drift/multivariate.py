@@ -1,0 +1,98 @@
+"""Multivariate drift: can a model tell reference rows from current rows?"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OrdinalEncoder
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.schema import infer_schema
+from mltoolkit.errors import DataError
+
+__all__ = ["DomainClassifierResult", "domain_classifier_drift"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainClassifierResult:
+    """ROC AUC of a classifier telling reference from current, on held-out rows.
+
+    0.5 means the two cannot be told apart (no multivariate drift); 1.0 means
+    they are fully separable. ``top_features`` are the columns whose shuffling
+    costs the classifier the most AUC (permutation importance).
+    """
+
+    roc_auc: float
+    threshold: float
+    drifted: bool
+    top_features: tuple[tuple[str, float], ...]
+    n_reference: int
+    n_current: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+def domain_classifier_drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    threshold: float = 0.55,
+    max_rows: int = 20_000,
+    seed: int = 0,
+) -> DomainClassifierResult:
+    """Train a gradient-boosting model to separate reference from current rows.
+
+    Parameters
+    ----------
+    reference, current : pandas.DataFrame
+    columns : sequence of str, optional
+        Features (default: shared numeric, boolean and categorical columns).
+    threshold : float, default 0.55
+        Drift when the held-out ROC AUC reaches this.
+    max_rows : int, default 20000
+        Rows sampled from each side (the verdict needs no more).
+    seed : int, default 0
+
+    Returns
+    -------
+    DomainClassifierResult
+    """
+    if len(reference) < 20 or len(current) < 20:
+        raise DataError(f"the domain classifier needs at least 20 rows per side (reference {len(reference)}, "
+                        f"current {len(current)})")
+    shared = [c for c in reference.columns if c in current.columns]
+    if columns is None:
+        schema = infer_schema(reference[shared])
+        columns = schema.of_kind("numeric", "boolean", "categorical")
+    ref = reference[list(columns)].sample(min(max_rows, len(reference)), random_state=seed)
+    cur = current[list(columns)].sample(min(max_rows, len(current)), random_state=seed)
+    X = pd.concat([ref, cur], ignore_index=True)
+    y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
+    cat_cols = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+    for c in cat_cols:
+        X[c] = X[c].astype("object").where(X[c].notna(), "(missing)").astype(str)
+    encoder = ColumnTransformer(
+        [("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), cat_cols)],
+        remainder="passthrough", verbose_feature_names_out=False)
+    n_cat = len(cat_cols)
+    model = make_pipeline(encoder, HistGradientBoostingClassifier(
+        max_iter=100, random_state=seed, categorical_features=list(range(n_cat)) if n_cat else None))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    model.fit(X_train, y_train)
+    auc = float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    imp = permutation_importance(model, X_test, y_test, scoring="roc_auc", n_repeats=3, random_state=seed)
+    order = np.argsort(-imp.importances_mean)
+    top = tuple((str(X.columns[i]), float(imp.importances_mean[i])) for i in order[:10] if imp.importances_mean[i] > 0)
+    return DomainClassifierResult(roc_auc=auc, threshold=threshold, drifted=auc >= threshold, top_features=top,
+                                  n_reference=len(ref), n_current=len(cur))

@@ -1,0 +1,121 @@
+"""One monitoring pass: data drift, multivariate drift, drift over time, performance, alerts."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.drift.chunks import ChunkDrift, drift_by_chunk
+from mltoolkit.drift.detect import detect_drift
+from mltoolkit.drift.multivariate import DomainClassifierResult, domain_classifier_drift
+from mltoolkit.drift.performance import PerformanceDrift, actual_performance, estimate_performance, performance_drift
+from mltoolkit.drift.result import DriftResult
+from mltoolkit.errors import ConfigError
+from mltoolkit.monitor.alerts import MonitoringAlert, Recommendation, RetrainingRules, build_alerts, \
+    recommend_retraining, write_alerts
+
+__all__ = ["MonitoringReport", "run_monitoring"]
+
+
+@dataclasses.dataclass(frozen=True)
+class MonitoringReport:
+    drift: DriftResult
+    domain: DomainClassifierResult | None
+    chunks: tuple[ChunkDrift, ...]
+    performance: PerformanceDrift | None
+    alerts: tuple[MonitoringAlert, ...]
+    recommendation: Recommendation
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    def save(self, directory: str | Path) -> dict[str, Path]:
+        """Write ``drift.json``, ``alerts.json`` and ``monitoring.json`` into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {"drift": directory / "drift.json", "alerts": directory / "alerts.json",
+                 "monitoring": directory / "monitoring.json"}
+        self.drift.to_json(paths["drift"])
+        write_alerts(paths["alerts"], self.alerts, self.recommendation)
+        paths["monitoring"].write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False), encoding="utf-8")
+        return paths
+
+
+def run_monitoring(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    target: str | None = None,
+    prediction_column: str | None = None,
+    reference_metrics: dict[str, float | None] | None = None,
+    metric: str = "f1",
+    success_threshold: float | None = None,
+    decision_threshold: float = 0.5,
+    time_column: str | None = None,
+    chunk_freq: str = "W",
+    chunk_size: int | None = None,
+    domain_classifier: bool = True,
+    rules: RetrainingRules = RetrainingRules(),
+    exclude: tuple[str, ...] = (),
+    **drift_kwargs: Any,
+) -> MonitoringReport:
+    """Everything the monitoring stage reports, in one call.
+
+    Parameters
+    ----------
+    reference, current : pandas.DataFrame
+        Training-time data and the production batch.
+    target : str, optional
+        Label column; target drift is part of the column comparison, and with
+        ``prediction_column`` labels give the actual performance.
+    prediction_column : str, optional
+        Column of ``current`` (and, if present, ``reference``) with the model's
+        probability of the positive class: prediction drift is tested, and
+        performance is measured against labels or estimated (CBPE) without them.
+    reference_metrics : dict, optional
+        The model's metrics at evaluation time (for performance drift).
+    metric, success_threshold : optional
+        The monitored metric and the project's success threshold.
+    time_column, chunk_freq, chunk_size : optional
+        How to split ``current`` into chunks for drift over time.
+    domain_classifier : bool, default True
+        Also run the multivariate domain-classifier check.
+    rules : RetrainingRules
+        When to recommend retraining.
+    exclude : tuple of str
+        Columns left out of the comparison (besides the time column).
+    **drift_kwargs
+        Passed to :func:`mltoolkit.drift.detect_drift`.
+    """
+    for name, param in ((target, "target"), (prediction_column, "prediction_column"), (time_column, "time_column")):
+        if name is not None and name not in current.columns:
+            raise ConfigError(f"{param} {name!r} is not a column of the current data; columns are: "
+                              f"{', '.join(map(str, current.columns[:30]))}", column=name, parameter=param)
+    skip = set(exclude) | ({time_column} if time_column else set())
+    cols = [c for c in dict.fromkeys([*reference.columns, *current.columns]) if c not in skip]
+    drift = detect_drift(reference[[c for c in cols if c in reference.columns]],
+                         current[[c for c in cols if c in current.columns]], **drift_kwargs)
+    features = [c for c in reference.columns if c in current.columns and c not in skip
+                and c not in (target, prediction_column)]
+    # Kinds are inferred inside: identifiers and time columns never teach the classifier.
+    domain = domain_classifier_drift(reference[features], current[features]) if domain_classifier and features else None
+    chunks = tuple(drift_by_chunk(reference[[c for c in cols if c in reference.columns]], current,
+                                  time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
+                                  proba_column=prediction_column, threshold=decision_threshold, **drift_kwargs))
+    perf = None
+    if prediction_column is not None:
+        proba = current[prediction_column].to_numpy(dtype=float)
+        labels = current[target] if target and target in current.columns else None
+        if labels is not None and labels.notna().all():
+            cur_metrics, estimated = actual_performance(labels.to_numpy(), proba, decision_threshold), False
+        else:
+            cur_metrics, estimated = estimate_performance(proba, decision_threshold), True
+        perf = performance_drift(reference_metrics or {}, cur_metrics, metric=metric, estimated=estimated,
+                                 success_threshold=success_threshold, max_drop=rules.max_performance_drop)
+    alerts = tuple(build_alerts(drift, performance=perf, domain=domain))
+    return MonitoringReport(drift, domain, chunks, perf, alerts,
+                            recommend_retraining(drift, performance=perf, domain=domain, rules=rules))

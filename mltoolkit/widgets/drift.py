@@ -1,0 +1,136 @@
+"""The drift widget: sortable per-feature table, overlaid distributions, threshold controls."""
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as W
+
+from mltoolkit.drift.result import DriftResult
+from mltoolkit.plots import drift as drift_plots
+from mltoolkit.plots.style import format_number, format_share
+from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
+
+__all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
+
+SORT_KEYS = {
+    "drift score": lambda c: -c.score,
+    "column name": lambda c: c.column.lower(),
+    "missing-value change": lambda c: -(c.missing_current - c.missing_reference),
+}
+
+
+def _summary_html(result: DriftResult) -> str:
+    verdict = badge("dataset drift", "critical") if result.dataset_drift else badge("no dataset drift", "good")
+    return (f"<p>{verdict} {result.n_drifted} of {result.n_tested} compared columns drifted "
+            f"({format_share(result.share_drifted)}; dataset drift at {format_share(result.drift_share)}). "
+            f"Reference {result.n_reference:,} rows, current {result.n_current:,} rows.</p>")
+
+
+def drift_rows(result: DriftResult, sort: str = "drift score") -> str:
+    """The per-column table as HTML, sorted by ``sort`` (a key of :data:`SORT_KEYS`)."""
+    cols = sorted(result.columns, key=SORT_KEYS[sort])
+    body = []
+    for c in cols:
+        status = badge("drifted", "critical") if c.drifted else (badge("skipped", "info") if c.test == "skipped"
+                                                                  else badge("stable", "good"))
+        stat = format_number(c.statistic)
+        p = format_number(c.p_value) if c.p_value is not None else "–"
+        body.append(f"<tr><td>{esc(c.column)}</td><td>{esc(c.kind)}</td><td>{esc(c.test)}</td>"
+                    f"<td class='num'>{esc(stat)}</td><td class='num'>{esc(p)}</td>"
+                    f"<td class='num'>{esc(format_number(c.threshold) if c.test != 'skipped' else '–')}</td>"
+                    f"<td>{status}</td><td class='num'>{esc(format_share(c.missing_reference))} → "
+                    f"{esc(format_share(c.missing_current))}</td><td>{esc(c.reason)}</td></tr>")
+    head = ("<tr><th>Column</th><th>Kind</th><th>Test</th><th>Statistic</th><th>p-value</th><th>Threshold</th>"
+            "<th>Verdict</th><th>Missing (ref → cur)</th><th>Note</th></tr>")
+    return f'<table class="mlt-t">{head}{"".join(body)}</table>'
+
+
+class DriftWidget(ToolkitWidget):
+    """Interactive view of a :class:`~mltoolkit.drift.DriftResult`.
+
+    Moving a threshold re-flags columns with :meth:`DriftResult.with_thresholds`
+    (no statistic is recomputed).
+
+    Parameters
+    ----------
+    result : DriftResult
+    max_static_columns : int, default 12
+        Distribution charts in the static (report) view: drifted columns first.
+    """
+
+    def __init__(self, result: DriftResult, *, max_static_columns: int = 12) -> None:
+        self.base = result
+        self.result = result
+        self.max_static_columns = max_static_columns
+
+    def __repr__(self) -> str:
+        return f"DriftWidget({self.result.n_drifted} of {self.result.n_tested} columns drifted)"
+
+    @functools.lru_cache(maxsize=512)
+    def column_png(self, name: str, show_verdict: bool = False) -> bytes:
+        """PNG of one column's overlaid distributions (cached: thresholds never change it)."""
+        return figure_png(drift_plots.plot_column_drift(self.base.column(name), show_verdict=show_verdict))
+
+    def set_thresholds(self, *, distance: float | None = None, p_value: float | None = None) -> None:
+        """Re-flag every column at new thresholds and refresh the view (what the sliders do)."""
+        self.result = self.base.with_thresholds(distance=distance, p_value=p_value)
+        if self._view is not None:
+            self._refresh()
+
+    # --- live view -------------------------------------------------------------------------------
+    def _build(self) -> W.Widget:
+        names = [c.column for c in sorted(self.result.columns, key=SORT_KEYS["drift score"])]
+        self.summary = W.HTML()
+        self.sort = W.Dropdown(options=list(SORT_KEYS), value="drift score", description="Sort by")
+        self.distance = W.FloatSlider(value=0.1, min=0.01, max=0.5, step=0.01, description="Distance ≥",
+                                      continuous_update=False, readout_format=".2f")
+        self.alpha = W.FloatLogSlider(value=0.05, base=10, min=-4, max=-0.7, step=0.1, description="p-value <",
+                                      continuous_update=False, readout_format=".3g")
+        self.table = W.HTML()
+        self.feature = W.Dropdown(options=names, value=names[0] if names else None, description="Feature")
+        self.verdict = W.HTML()
+        self.plot = W.Image(format="png", layout=W.Layout(max_width="520px"))
+        self.sort.observe(lambda _: self._refresh(), names="value")
+        self.distance.observe(self._on_threshold, names="value")
+        self.alpha.observe(self._on_threshold, names="value")
+        self.feature.observe(lambda _: self._refresh_plot(), names="value")
+        self._refresh()
+        return W.VBox([self.summary, W.HBox([self.distance, self.alpha, self.sort]),
+                       W.HBox([W.VBox([self.table], layout=W.Layout(max_width="620px", overflow="auto")),
+                               W.VBox([self.feature, self.verdict, self.plot])])])
+
+    def _on_threshold(self, _change: dict) -> None:
+        self.result = self.base.with_thresholds(distance=self.distance.value, p_value=self.alpha.value)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.summary.value = f"<div class='mlt'>{_summary_html(self.result)}</div>"
+        self.table.value = f"<div class='mlt'>{drift_rows(self.result, self.sort.value)}</div>"
+        self._refresh_plot()
+
+    def _refresh_plot(self) -> None:
+        if self.feature.value is None:
+            return
+        c = self.result.column(self.feature.value)
+        how = (f"p = {format_number(c.p_value)}" if c.p_value is not None else
+               f"{c.test} = {format_number(c.statistic)}" if c.statistic is not None else c.reason)
+        state = badge("drifted", "critical") if c.drifted else badge("stable", "good")
+        self.verdict.value = f"<div class='mlt'>{state} {esc(c.column)}: {esc(how)} (threshold {format_number(c.threshold)})</div>"
+        self.plot.value = self.column_png(self.feature.value)
+
+    # --- static view -----------------------------------------------------------------------------
+    def static_html(self) -> str:
+        r = self.result
+        parts = [section("Drift summary", _summary_html(r) + img_tag(drift_plots.plot_drift_scores(r), "drift by column"))]
+        if r.schema_changes:
+            parts.append(section("Schema changes", table([(s.change.replace("_", " "), s.column, s.detail)
+                                                          for s in r.schema_changes], ["Change", "Column", "Detail"])))
+        parts.append(section("Columns", drift_rows(r)))
+        shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
+        imgs = "".join(img_tag(self.column_png(c.column, True), f"{c.column}: reference vs current")
+                       for c in shown[: self.max_static_columns])
+        more = len(shown) - self.max_static_columns
+        note = f'<p class="mlt-note">{more} more columns are in the table above.</p>' if more > 0 else ""
+        parts.append(section("Distributions: reference vs current", f'<div class="mlt-row">{imgs}</div>{note}'))
+        return "".join(parts)

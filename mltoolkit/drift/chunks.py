@@ -43,7 +43,8 @@ def _chunks(current: pd.DataFrame, time_column: str | None, freq: str | None, ch
                               parameter="time_column")
         periods = times.dt.to_period(freq or "W")
         for period, idx in current.groupby(periods, sort=True).groups.items():
-            yield str(period), period.start_time.isoformat(), period.end_time.isoformat(), current.loc[idx]
+            yield period.start_time.strftime("%Y-%m-%d"), period.start_time.isoformat(), period.end_time.isoformat(), \
+                current.loc[idx]
         return
     size = chunk_size or max(1, len(current) // 10)
     for i, start in enumerate(range(0, len(current), size)):

@@ -53,3 +53,14 @@ def test_eda_notebook_runs_with_default_parameters(tmp_path):
     saved = json.loads((tmp_path / "artifacts" / "eda_profile.json").read_text())
     assert saved["overview"]["n_rows"] == 5000
     assert saved["target"]["column"] == "converted"
+
+
+@pytest.mark.slow
+def test_monitoring_notebook_runs_with_defaults_and_finds_planted_drift(tmp_path):
+    out = execute_notebook(stage_notebook("monitoring"), tmp_path / "08.ipynb", cwd=tmp_path)
+    drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
+    assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]
+    alerts = json.loads((tmp_path / "artifacts" / "alerts.json").read_text())
+    assert alerts["retrain"] is True
+    nb = nbformat.read(out, as_version=4)
+    assert any("Drift summary" in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))

@@ -1,0 +1,45 @@
+"""``mltoolkit drift`` run as a user (or a scheduler) runs it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _mltoolkit(*args, cwd=None):
+    exe = shutil.which("mltoolkit", path=str(Path(sys.executable).parent))
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_fail_on_drift_sets_exit_code_for_schedulers(tmp_path):
+    drifted = _mltoolkit("drift", "demo://trial_conversion", "demo://trial_conversion/production",
+                         "--drift-share", "0.2", "--fail-on-drift", "--json", tmp_path / "d.json")
+    assert drifted.returncode == 1, drifted.stderr
+    assert "DATASET DRIFT: 3 of 12" in drifted.stdout
+    assert json.loads((tmp_path / "d.json").read_text())["dataset_drift"] is True
+    calm = _mltoolkit("drift", "demo://trial_conversion", "demo://trial_conversion?seed=4", "--fail-on-drift")
+    assert calm.returncode == 0 and "no dataset drift: 0 of 12" in calm.stdout
+
+
+def test_empty_current_file_is_one_clear_line(tmp_path):
+    empty = tmp_path / "cur.csv"
+    empty.write_text("a,b\n")
+    run = _mltoolkit("drift", "demo://trial_conversion", empty)
+    assert run.returncode == 2 and "no rows" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_drift_html_report_is_small_static_and_shows_planted_drift(tmp_path):
+    out = tmp_path / "drift.html"
+    run = _mltoolkit("drift", "demo://trial_conversion", "demo://trial_conversion/production", "--html", out,
+                     "--time-column", "signup_date", "--target", "converted")
+    assert run.returncode == 0, run.stderr
+    html = out.read_text()
+    assert out.stat().st_size < 2**20 and "<script" not in html.lower()
+    for col in ("days_in_trial", "location", "website_visits"):
+        assert f"'{col}' drifted" in html
+    assert "Retrain the model" in html and "Drift over time" in html

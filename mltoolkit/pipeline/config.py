@@ -15,7 +15,7 @@ __all__ = ["ProjectConfig", "ReportConfig", "SmtpConfig", "load_config", "config
 
 CONFIG_NAME = "mltoolkit.yml"
 _TOP_KEYS = {"project", "data", "target", "task", "stages", "parameters", "report", "smtp"}
-_DATA_KEYS = {"source", "table", "query"}
+_DATA_KEYS = {"source", "table", "query", "current"}
 _REPORT_KEYS = {"recipients", "subject", "template"}
 _SMTP_KEYS = {"host", "port", "starttls", "user", "password_env", "sender"}
 
@@ -47,6 +47,8 @@ class ProjectConfig:
         Project name shown in reports.
     source, table, query
         Where the data comes from (see :func:`mltoolkit.data.load`).
+    current : str or None
+        Production data for the monitoring stage.
     target, task
         Target column and ML task; handed to the problem-framing stage.
     stages : tuple of str
@@ -59,6 +61,7 @@ class ProjectConfig:
 
     project: str
     source: str
+    current: str | None
     table: str | None
     query: str | None
     target: str | None
@@ -137,7 +140,7 @@ def config_from_dict(data: Mapping[str, Any], *, root: Path, path: Path | None =
         recipients = [recipients]
     return ProjectConfig(
         project=str(data.get("project") or root.resolve().name),
-        source=str(data_section["source"]), table=data_section.get("table"), query=data_section.get("query"),
+        source=str(data_section["source"]), current=data_section.get("current"), table=data_section.get("table"), query=data_section.get("query"),
         target=data.get("target"), task=data.get("task"), stages=stages, parameters=parameters,
         report=ReportConfig(recipients=tuple(recipients), subject=report.get("subject"),
                             template=report.get("template", "executive")),

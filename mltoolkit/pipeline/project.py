@@ -16,6 +16,7 @@ project: {project}
 
 data:
   source: {source}   # CSV/Parquet path (relative to this file), SQLite file, SQLAlchemy URL or demo://
+  current: {current}   # production data the monitoring stage compares with the source
   table: null        # SQL sources: table to read
   query: null        # SQL sources: SELECT query instead of a table
 
@@ -46,7 +47,8 @@ smtp:
 
 
 def init_project(directory: str | Path, *, project: str | None = None, source: str = "demo://trial_conversion",
-                 target: str = "converted", task: str = "binary_classification") -> Path:
+                 current: str = "demo://trial_conversion/production", target: str = "converted",
+                 task: str = "binary_classification") -> Path:
     """Create a project folder with a config file and the stage notebooks.
 
     Parameters
@@ -54,7 +56,7 @@ def init_project(directory: str | Path, *, project: str | None = None, source: s
     directory : path
         New or empty folder (an existing ``mltoolkit.yml`` or notebook there is
         never overwritten).
-    project, source, target, task : str
+    project, source, current, target, task : str
         Written into ``mltoolkit.yml``.
 
     Returns
@@ -75,6 +77,6 @@ def init_project(directory: str | Path, *, project: str | None = None, source: s
     for src in stage_files:
         shutil.copyfile(src, root / "notebooks" / src.name)
     stages = ", ".join(s.stem.split("_", 1)[1] for s in stage_files)
-    config.write_text(CONFIG_TEMPLATE.format(project=project or root.resolve().name, source=source, target=target,
+    config.write_text(CONFIG_TEMPLATE.format(project=project or root.resolve().name, source=source, current=current, target=target,
                                              task=task, stages=stages), encoding="utf-8")
     return config

@@ -27,9 +27,10 @@ from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
 __all__ = ["StageRecord", "RunRecord", "run_pipeline", "project_stages", "read_run", "new_run_dir", "RUN_FILE"]
 
 RUN_FILE = "run.json"
-#: Settings of the config file handed to every stage that declares a parameter of that name.
-GLOBAL_PARAMETERS = {"project": "project_name", "source": "source", "table": "table", "query": "query",
-                     "target": "target", "task": "task"}
+#: Settings of the config file handed to every stage that declares a parameter of one of these names.
+GLOBAL_PARAMETERS = {"project": ("project_name",), "source": ("source", "data_path", "reference_path"),
+                     "current": ("current_path",), "table": ("table",), "query": ("query",),
+                     "target": ("target",), "task": ("task",)}
 
 
 @dataclasses.dataclass
@@ -116,8 +117,7 @@ def _versions() -> dict[str, str]:
             "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
 
 
-def _absolute_source(config: ProjectConfig) -> str:
-    source = config.source
+def _absolute_source(config: ProjectConfig, source: str) -> str:
     if "://" in source or Path(source).is_absolute():
         return source
     return str((config.root / source).resolve())
@@ -126,9 +126,10 @@ def _absolute_source(config: ProjectConfig) -> str:
 def stage_parameters(config: ProjectConfig, stage: str, declared: Mapping[str, Any],
                      overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Parameters for one stage: config-wide settings, then the stage's section, then overrides."""
-    values = {"project": config.project, "source": _absolute_source(config), "table": config.table,
-              "query": config.query, "target": config.target, "task": config.task}
-    params = {name: values[key] for key, name in GLOBAL_PARAMETERS.items()
+    values = {"project": config.project, "source": _absolute_source(config, config.source),
+              "current": _absolute_source(config, config.current) if config.current else None,
+              "table": config.table, "query": config.query, "target": config.target, "task": config.task}
+    params = {name: values[key] for key, names in GLOBAL_PARAMETERS.items() for name in names
               if name in declared and values[key] is not None}
     params.update(config.parameters.get(stage, {}))
     params.update(overrides.get(stage, {}))
@@ -254,9 +255,15 @@ def run_pipeline(
 
 
 def _fingerprint(directory: Path) -> dict[str, Any] | None:
-    path = directory / "artifacts" / "data_fingerprint.json"
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+    """The data version a stage recorded: data collection's fingerprint, else the EDA profile's."""
+    for name, key in (("data_fingerprint.json", None), ("eda_profile.json", "fingerprint")):
+        path = directory / "artifacts" / name
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            return data.get(key) if key else data
     return None
 
 

@@ -42,6 +42,8 @@ def _merged_notebook(run_dir: Path, stages: list, executive: bool) -> nbformat.N
             cells = [c for c in cells if "report-executive" in c.metadata.get("tags", [])]
         elif cells:
             merged.cells.append(nbformat.v4.new_markdown_cell(f"---\n*Stage: {stage.stage} ({stage.status})*"))
+        for cell in cells:
+            cell.id = f"{stage.stage}-{cell.get('id', len(merged.cells))}"[:64]  # unique across stages
         merged.cells.extend(cells)
     return merged
 

@@ -92,8 +92,10 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         drifted = bool(drift.get("dataset_drift"))
         share = drift.get("share_drifted")
         names = [c["column"] for c in drift.get("columns", []) if c.get("drifted")][:5]
-        kpis.append(KPI("Data drift", "drift detected" if drifted else "no significant drift",
-                        f"{_fmt(100 * share if share is not None else None)}% of columns drifted",
+        n_drifted, n_tested = drift.get("n_drifted"), drift.get("n_tested")
+        kpis.append(KPI("Data drift", f"{n_drifted} of {n_tested} columns drifted",
+                        f"dataset drift at {_fmt(100 * drift.get('drift_share', 0.5))}% of columns: "
+                        + ("reached" if drifted else "not reached"),
                         "fail" if drifted else ("warn" if names else "pass"),
                         ("drifted: " + ", ".join(names)) if names else ""))
         if drifted:
@@ -102,7 +104,7 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
     if alerts is not None:
         items = alerts.get("alerts", alerts) if isinstance(alerts, dict) else alerts
         critical = sum(1 for a in items if a.get("severity") == "critical")
-        kpis.append(KPI("Open alerts", str(len(items)), "0 open", "pass" if not items else ("fail" if critical else "warn"),
+        kpis.append(KPI("Open alerts", str(len(items)), "target: none open", "pass" if not items else ("fail" if critical else "warn"),
                         f"{critical} critical" if critical else ""))
         if isinstance(alerts, dict) and alerts.get("recommendation"):
             advice.append(str(alerts["recommendation"]))
@@ -117,7 +119,8 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         kpis.append(KPI("Stages run", str(sum(s.status in ("succeeded", "kept") for s in record.stages)),
                         f"of {len(record.stages)}", "pass" if failed is None else "fail",
                         "no model was evaluated in this run"))
-    fp = record.dataset_fingerprint or _read_json(art / "data_fingerprint.json") or {}
+    fp = record.dataset_fingerprint or _read_json(art / "data_fingerprint.json") \
+        or (_read_json(art / "eda_profile.json") or {}).get("fingerprint") or {}
     return ExecutiveSummary(
         project=record.project, run_id=record.run_id, date=record.created[:16].replace("T", " "),
         data_version=str(fp.get("short", "–")), run_status=record.status,

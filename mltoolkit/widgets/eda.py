@@ -13,7 +13,7 @@ from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
-__all__ = ["EDAWidget", "overview_rows", "column_rows", "alert_rows"]
+__all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows"]
 
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
@@ -225,3 +225,30 @@ class EDAWidget(ToolkitWidget):
         if r.target is not None:
             parts.append(section(f"Target: {r.target.column}", self._target_html()))
         return "".join(parts)
+
+
+class EDASummary(ToolkitWidget):
+    """The dataset at a glance, for executives: overview, missing values and the most severe alerts."""
+
+    def __init__(self, result: ProfileResult, *, max_alerts: int = 8) -> None:
+        self.result = result
+        self.max_alerts = max_alerts
+
+    def __repr__(self) -> str:
+        return f"EDASummary({self.result.overview.n_rows:,} rows, {len(self.result.alerts)} alerts)"
+
+    def _build(self) -> W.Widget:
+        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
+
+    def static_html(self) -> str:
+        r = self.result
+        rows = alert_rows(r)
+        shown = rows[: self.max_alerts]
+        body = "".join(f"<tr><td>{badge(s, s)}</td><td>{esc(m)}</td></tr>" for s, _, m in shown)
+        more = f'<p class="mlt-note">{len(rows) - len(shown)} more alerts in the technical report.</p>' \
+            if len(rows) > len(shown) else ""
+        alerts = (f'<table class="mlt-t"><tr><th>Severity</th><th>Finding</th></tr>{body}</table>{more}'
+                  if rows else '<p class="mlt-note">No alerts.</p>')
+        return section("The data at a glance", '<div class="mlt-row">' + table(overview_rows(r), ["", ""])
+                       + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>") + \
+            section(f"Data alerts ({len(rows)})", alerts)

@@ -23,6 +23,8 @@ Categorical columns (counts per category, aligned arrays for reference and curre
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
@@ -43,10 +45,16 @@ _EPS = 1e-4
 
 
 def ks_test(ref: np.ndarray, cur: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """KS statistic and p-value, ties broken at random."""
+    """KS statistic and p-value, ties broken at random.
+
+    The tie-breaking stream is seeded by ``seed`` and by a checksum of the data:
+    the same data always give the same answer, and different batches get
+    independent tie-breaking (one fixed stream reused for every batch would bias
+    heavily tied columns the same way each time).
+    """
     pooled = np.concatenate([ref, cur])
     if np.unique(pooled).size < pooled.size:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng([seed, zlib.crc32(ref.tobytes()), zlib.crc32(cur.tobytes())])
         order = np.lexsort((rng.random(pooled.size), pooled))
         ranks = np.empty(pooled.size)
         ranks[order] = np.arange(pooled.size)

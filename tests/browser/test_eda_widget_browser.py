@@ -13,7 +13,7 @@ def test_eda_widget_reacts_to_column_picker(lab, artifacts_dir):
                              {'"demo://trial_conversion"': '"demo://trial_conversion?rows=3000"'})
     page = lab.open_notebook(name)
     lab.run_all_cells(page)
-    widget = page.locator(".mlt-widget").first
+    widget = page.locator(".mlt-widget").filter(has=page.locator(".lm-TabBar")).first
     widget.wait_for(timeout=60_000)
     lab.assert_no_errors(page)
     widget.scroll_into_view_if_needed()

@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from mltoolkit.widgets.html import wrap
+from mltoolkit.widgets.html import WIDGET_CSS, wrap
 
 __all__ = ["ToolkitWidget"]
 
@@ -29,7 +29,8 @@ class ToolkitWidget:
     def view(self) -> W.Widget:
         """The interactive ipywidgets view, built on first use."""
         if self._view is None:
-            self._view = self._build()
+            # The shared stylesheet travels with every live view (badges, tables, colours).
+            self._view = W.VBox([W.HTML(f"<style>{WIDGET_CSS}</style>"), self._build()])
             self._view.layout.max_width = MAX_WIDTH
             self._view.add_class("mlt-widget")
         return self._view

@@ -145,6 +145,10 @@ class EDAWidget(ToolkitWidget):
         self.column_stats = W.HTML()
         self.column_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
         self.target_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        # Stable class names, for styling and for browser tests.
+        for control, css in ((self.column_picker, "mlt-column-picker"), (self.column_stats, "mlt-column-stats"),
+                             (self.column_plot, "mlt-column-plot"), (self.target_plot, "mlt-target-plot")):
+            control.add_class(css)
         self.column_picker.observe(self._on_column, names="value")
         if names:
             self._show(names[0])

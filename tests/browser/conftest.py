@@ -6,6 +6,7 @@ when Chromium or Playwright cannot be had on this machine.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS_ON_FAILURE = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _free_port() -> int:
@@ -41,7 +43,13 @@ def jupyterlab(lab_root):
            "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg"}
+    # Own settings folder: no news prompt covering the widgets in screenshots.
+    settings = lab_root.parent / f"{lab_root.name}-settings"
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    news.write_text('{"fetchNews": "false"}')
+    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg",
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     log = open(lab_root / "jupyterlab.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -85,6 +93,7 @@ def browser():
 def open_notebook(browser, jupyterlab, name: str):
     """Open notebook ``name`` in JupyterLab; return the page once its kernel is idle."""
     base, token, _ = jupyterlab
+    start_kernel_session(base, token, name)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(f"{base}/lab/tree/{name}?token={token}")
     page.wait_for_selector(".jp-Notebook", timeout=90_000)
@@ -92,6 +101,19 @@ def open_notebook(browser, jupyterlab, name: str):
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
                            "#jp-main-statusbar :text('Idle')", timeout=90_000)
     return page
+
+
+def start_kernel_session(base: str, token: str, name: str) -> None:
+    """Start the notebook's python3 kernel through the REST API before the page opens.
+
+    JupyterLab then joins the running session instead of raising its kernel
+    picker, which otherwise can pop up after the page looks ready.
+    """
+    body = json.dumps({"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}}).encode()
+    request = urllib.request.Request(f"{base}/api/sessions?token={token}", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status in (200, 201), response.read()
 
 
 def dismiss_dialogs(page) -> None:
@@ -108,17 +130,43 @@ def dismiss_dialogs(page) -> None:
         page.wait_for_timeout(300)
 
 
+ALL_CELLS_RAN = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}"""
+
+
+def click_run_all(page, attempts: int = 6) -> None:
+    """Menu Run > Run All Cells, accepting any dialog that gets in the way of the click."""
+    for _ in range(attempts):
+        dismiss_dialogs(page)
+        try:
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=5_000)
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; retry after the dialog is gone
+            page.keyboard.press("Escape")
+    raise AssertionError("could not click Run > Run All Cells in JupyterLab")
+
+
 def run_all_cells(page, timeout_ms: int = 180_000) -> None:
-    """Run > Run All Cells, then wait until no cell is queued or running."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""",
-        timeout=timeout_ms,
-    )
+    """Run > Run All Cells, then wait until every code cell has an execution count.
+
+    JupyterLab can raise its kernel picker a moment after the notebook opened,
+    which blocks the run; dialogs are accepted while waiting.
+    """
+    click_run_all(page)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(ALL_CELLS_RAN):
+        if page.locator(".jp-Dialog").count():
+            click_run_all(page)
+        if time.monotonic() > deadline:
+            ARTIFACTS_ON_FAILURE.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS_ON_FAILURE / "run_all_cells_timeout.png"))
+            prompts = [p.inner_text() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all()]
+            raise AssertionError(f"cells did not finish running within {timeout_ms / 1000:.0f} s; "
+                                 f"prompts: {prompts}; screenshot in {ARTIFACTS_ON_FAILURE}")
+        page.wait_for_timeout(500)
 
 
 def assert_no_errors(page) -> None:

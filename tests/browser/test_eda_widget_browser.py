@@ -18,11 +18,11 @@ def test_eda_widget_reacts_to_column_picker(lab, artifacts_dir):
     lab.assert_no_errors(page)
     widget.scroll_into_view_if_needed()
     widget.locator(".lm-TabBar-tab", has_text="Columns").first.click()
-    picker = widget.locator("select").first
+    picker = widget.locator(".mlt-column-picker select")
     picker.select_option("website_visits")
-    stats = widget.locator(".widget-html-content").filter(has_text="Statistic").first
+    stats = widget.locator(".mlt-column-stats")
     page.wait_for_function("el => el.innerText.includes('Skewness')", arg=stats.element_handle())
-    image = widget.locator("img").first
+    image = widget.locator("img.mlt-column-plot")
     before_text, before_src = stats.inner_text(), image.get_attribute("src")
     page.screenshot(path=str(artifacts_dir / "eda_widget_website_visits.png"), full_page=False)
 

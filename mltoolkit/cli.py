@@ -253,11 +253,9 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, object]]:
 
 
 def _run(config_path: Path, **kwargs) -> "RunRecord":  # noqa: F821
-    from mltoolkit.pipeline import load_config, notebook_parameters, project_stages, run_pipeline
+    from mltoolkit.pipeline import load_project_config, run_pipeline
 
-    root = (config_path.parent if config_path.suffix else config_path).resolve()
-    known = {name: notebook_parameters(path) for name, path in project_stages(root).items()}
-    config = load_config(config_path, known_stages=known)
+    config = load_project_config(config_path)
     record = run_pipeline(config, on_event=lambda line: print(line, flush=True), progress=sys.stderr.isatty(), **kwargs)
     return record
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from mltoolkit._resources import notebooks_dir
 from mltoolkit.errors import ConfigError
-from mltoolkit.pipeline.config import CONFIG_NAME
+from mltoolkit.pipeline.config import CONFIG_NAME, ProjectConfig, load_config
+from mltoolkit.pipeline.execute import notebook_parameters
+from mltoolkit.pipeline.run import project_stages
 
-__all__ = ["init_project", "CONFIG_TEMPLATE"]
+__all__ = ["init_project", "load_project_config", "CONFIG_TEMPLATE"]
 
 CONFIG_TEMPLATE = """\
 # mltoolkit project configuration. `mltoolkit run` reads this file.
@@ -80,3 +82,24 @@ def init_project(directory: str | Path, *, project: str | None = None, source: s
     config.write_text(CONFIG_TEMPLATE.format(project=project or root.resolve().name, source=source, current=current, target=target,
                                              task=task, stages=stages), encoding="utf-8")
     return config
+
+
+def load_project_config(config_path: str | Path) -> ProjectConfig:
+    """Read a project's ``mltoolkit.yml``, checked against its stage notebooks' parameters.
+
+    Parameters
+    ----------
+    config_path : path
+        The config file, or the project folder holding ``mltoolkit.yml``.
+
+    Returns
+    -------
+    ProjectConfig
+        Ready for :func:`~mltoolkit.pipeline.run_pipeline`.
+    """
+    path = Path(config_path)
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    root = path.parent.resolve()
+    known = {name: notebook_parameters(nb) for name, nb in project_stages(root).items()}
+    return load_config(path, known_stages=known)

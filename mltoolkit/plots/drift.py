@@ -76,7 +76,8 @@ def plot_drift_over_time(chunks: Sequence[ChunkDrift], *, drift_share: float = 0
         ax.axhline(100 * drift_share, color=COLORS["critical"], linestyle="--", linewidth=1, label="dataset drift threshold")
         ax.set_ylabel("drifted columns (%)")
         ax.set_ylim(0, 100)
-        ax.set_xticks(x, [_short(c.label, 12) for c in chunks], rotation=45 if len(chunks) > 6 else 0,
+        step = max(1, int(np.ceil(len(chunks) / 12)))  # at most ~12 readable labels
+        ax.set_xticks(x[::step], [_short(c.label, 12) for c in chunks][::step], rotation=45 if len(chunks) > 6 else 0,
                       ha="right" if len(chunks) > 6 else "center")
         values = [c.performance.get(metric) if c.performance and metric else None for c in chunks]
         if any(v is not None for v in values):

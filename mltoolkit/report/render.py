@@ -72,7 +72,7 @@ def render_report(
         nb, name = nbformat.read(path, as_version=4), path.stem
     nb.metadata.pop("widgets", None)  # live widget state: useless without JavaScript, and large
     config = Config()
-    config.HTMLExporter.display_data_priority = _DISPLAY_PRIORITY
+    config.NbConvertBase.display_data_priority = _DISPLAY_PRIORITY  # read by the output filters
     config.HTMLExporter.exclude_input = template != "technical"
     config.HTMLExporter.exclude_input_prompt = True
     config.HTMLExporter.exclude_output_prompt = True

@@ -1,0 +1,171 @@
+"""Train / validation / test splits: random, stratified or by time, reproducible by seed."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.errors import ConfigError, DataError, SchemaError
+
+__all__ = ["STRATEGIES", "SPLIT_NAMES", "Split", "SplitSummary", "split_dataset", "save_splits", "load_split"]
+
+STRATEGIES = ("random", "stratified", "time")
+SPLIT_NAMES = ("train", "validation", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitSummary:
+    """Sizes and target balance of each part, for reports and ``split.json``."""
+
+    strategy: str
+    seed: int
+    rows: dict[str, int]
+    target_mean: dict[str, float | None]
+    time_range: dict[str, tuple[str, str]] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+    summary: SplitSummary
+
+    def parts(self) -> dict[str, pd.DataFrame]:
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+
+def _check_sizes(validation_size: float, test_size: float) -> None:
+    for name, value in (("validation_size", validation_size), ("test_size", test_size)):
+        if not 0 <= value < 1:
+            raise ConfigError(f"{name} must be a share in [0, 1), got {value}", parameter=name)
+    if validation_size + test_size >= 0.9:
+        raise ConfigError(f"validation_size + test_size = {validation_size + test_size:g} leaves under 10% of rows "
+                          "to train on; lower them", parameter="test_size")
+
+
+def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str = "stratified",
+                  validation_size: float = 0.2, test_size: float = 0.2, seed: int = 42,
+                  time_column: str | None = None) -> Split:
+    """Split ``df`` into train, validation and test parts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    target : str, optional
+        Target column; needed for ``stratified`` (keeps the class balance in every part).
+    strategy : {"random", "stratified", "time"}
+        ``time`` puts the oldest rows in train and the newest in test (no
+        shuffling), as a model meets the future in production.
+    validation_size, test_size : float
+        Shares of all rows.
+    seed : int
+        Same seed, same data: same split.
+    time_column : str, optional
+        Required for ``time``.
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    ConfigError
+        Unknown strategy, bad sizes, a stratified split without target.
+    SchemaError, DataError
+        Missing columns; too few rows or classes to split.
+    """
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"unknown split strategy {strategy!r}; use one of {', '.join(STRATEGIES)}",
+                          parameter="strategy")
+    _check_sizes(validation_size, test_size)
+    for col, name in ((target, "target"), (time_column, "time_column")):
+        if col is not None and col not in df.columns:
+            raise SchemaError(f"{name} '{col}' is not a column of the data (columns: {', '.join(map(str, df.columns))})",
+                              column=col, parameter=name)
+    n = len(df)
+    if n < 10:
+        raise DataError(f"only {n} rows: too few to split into train, validation and test", parameter="data")
+    time_range = None
+    if strategy == "time":
+        if time_column is None:
+            raise ConfigError("strategy 'time' needs time_column (the column that orders rows in time)",
+                              parameter="time_column")
+        times = pd.to_datetime(df[time_column], errors="coerce")
+        if times.isna().all():
+            raise SchemaError(f"time_column '{time_column}' holds no dates", column=time_column)
+        order = times.sort_values(kind="stable", na_position="first").index
+        ordered = df.loc[order]
+        n_test, n_val = int(round(test_size * n)), int(round(validation_size * n))
+        train, validation, test = ordered.iloc[: n - n_val - n_test], ordered.iloc[n - n_val - n_test: n - n_test], \
+            ordered.iloc[n - n_test:]
+        time_range = {name: (str(pd.to_datetime(part[time_column]).min()), str(pd.to_datetime(part[time_column]).max()))
+                      for name, part in (("train", train), ("validation", validation), ("test", test)) if len(part)}
+    else:
+        stratify = None
+        if strategy == "stratified":
+            if target is None:
+                raise ConfigError("strategy 'stratified' needs the target column; pass target or use 'random'",
+                                  parameter="strategy")
+            y = df[target]
+            if y.isna().any():
+                raise DataError(f"target '{target}' has {int(y.isna().sum()):,} missing values; drop or fill them "
+                                "before splitting", column=target)
+            counts = y.value_counts()
+            if len(counts) < 2:
+                raise DataError(f"target '{target}' has a single class ({counts.index[0]!r}); nothing to stratify "
+                                "or learn", column=target)
+            if counts.min() < 3:
+                raise DataError(f"target '{target}' class {counts.idxmin()!r} has only {counts.min()} rows; a "
+                                "stratified split needs at least 3 per class (use strategy 'random' or drop the class)",
+                                column=target)
+            stratify = y
+        rest, test = train_test_split(df, test_size=test_size, random_state=seed, stratify=stratify) \
+            if test_size else (df, df.iloc[:0])
+        val_share = validation_size / (1 - test_size) if validation_size else 0
+        rest_strat = rest[target] if stratify is not None else None
+        train, validation = train_test_split(rest, test_size=val_share, random_state=seed + 1, stratify=rest_strat) \
+            if validation_size else (rest, rest.iloc[:0])
+    parts = {"train": train, "validation": validation, "test": test}
+    means = {}
+    for name, part in parts.items():
+        if target is not None and len(part) and pd.api.types.is_numeric_dtype(part[target]):
+            means[name] = float(part[target].astype(float).mean())
+        else:
+            means[name] = None
+    summary = SplitSummary(strategy=strategy, seed=seed, rows={k: len(v) for k, v in parts.items()},
+                           target_mean=means, time_range=time_range)
+    return Split(train=train.reset_index(drop=True), validation=validation.reset_index(drop=True),
+                 test=test.reset_index(drop=True), summary=summary)
+
+
+def save_splits(split: Split, folder: str | Path, *, overwrite: bool = True) -> dict[str, Path]:
+    """Write ``train/validation/test.parquet`` into ``folder``; returns their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, part in split.parts().items():
+        path = folder / f"{name}.parquet"
+        if path.exists() and not overwrite:
+            raise DataError(f"{path} exists; pass overwrite=True to replace it", path=str(path))
+        part.to_parquet(path, index=False)
+        paths[name] = path
+    return paths
+
+
+def load_split(folder: str | Path, name: str) -> pd.DataFrame:
+    """Read one part written by :func:`save_splits`, with a clear error when it is missing."""
+    if name not in SPLIT_NAMES:
+        raise ConfigError(f"unknown split {name!r}; use one of {', '.join(SPLIT_NAMES)}", parameter="split")
+    path = Path(folder) / f"{name}.parquet"
+    if not path.exists():
+        raise DataError(f"{path} does not exist; run the data-collection stage (02_data_collection) first",
+                        path=str(path))
+    return pd.read_parquet(path)

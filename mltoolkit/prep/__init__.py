@@ -1,0 +1,15 @@
+"""Data preparation and feature engineering: a scikit-learn preprocessing pipeline from the schema."""
+from mltoolkit.prep.leakage import LeakageScore, check_leakage, leakage_scores
+from mltoolkit.prep.preprocessor import (
+    ColumnPlan,
+    PreprocessingSummary,
+    PrepOptions,
+    build_preprocessor,
+    describe_preprocessor,
+)
+from mltoolkit.prep.transformers import CategoryCleaner, DatetimeFeatures, GroupMeans
+
+__all__ = [
+    "PrepOptions", "build_preprocessor", "describe_preprocessor", "PreprocessingSummary", "ColumnPlan",
+    "LeakageScore", "leakage_scores", "check_leakage", "DatetimeFeatures", "GroupMeans", "CategoryCleaner",
+]

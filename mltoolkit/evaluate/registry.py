@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
+from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError
 
 __all__ = ["MetricSpec", "METRICS", "TASK_KINDS", "task_kind", "check_metric_for_task", "metrics_for"]
@@ -43,26 +45,52 @@ class MetricSpec:
     range: tuple[float, float]
     threshold_dependent: bool
     scorer: str
+    description: str = ""
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """Same as ``kinds``."""
+        return self.kinds
+
+    @property
+    def direction(self) -> str:
+        """``"higher"`` or ``"lower"`` is better."""
+        return "higher" if self.higher_is_better else "lower"
+
+    @property
+    def lo(self) -> float:
+        return self.range[0]
+
+    @property
+    def hi(self) -> float:
+        return self.range[1]
+
+    def worse_by(self, value: float, reference: float) -> float:
+        """How much worse ``value`` is than ``reference`` (positive = worse), whatever the direction."""
+        return reference - value if self.higher_is_better else value - reference
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_jsonable(self), "direction": self.direction}
 
 
 _C = ("binary", "multiclass")
 METRICS: dict[str, MetricSpec] = {m.name: m for m in (
-    MetricSpec("accuracy", _C, True, (0, 1), True, "accuracy"),
-    MetricSpec("precision", ("binary",), True, (0, 1), True, "precision"),
-    MetricSpec("recall", ("binary",), True, (0, 1), True, "recall"),
-    MetricSpec("f1", ("binary",), True, (0, 1), True, "f1"),
-    MetricSpec("roc_auc", _C, True, (0, 1), False, "roc_auc"),
-    MetricSpec("pr_auc", ("binary",), True, (0, 1), False, "average_precision"),
-    MetricSpec("log_loss", _C, False, (0, _INF), False, "neg_log_loss"),
-    MetricSpec("brier", ("binary",), False, (0, 1), False, "neg_brier_score"),
-    MetricSpec("f1_macro", ("multiclass",), True, (0, 1), True, "f1_macro"),
-    MetricSpec("f1_weighted", ("multiclass",), True, (0, 1), True, "f1_weighted"),
-    MetricSpec("precision_macro", ("multiclass",), True, (0, 1), True, "precision_macro"),
-    MetricSpec("recall_macro", ("multiclass",), True, (0, 1), True, "recall_macro"),
-    MetricSpec("mae", ("regression",), False, (0, _INF), False, "neg_mean_absolute_error"),
-    MetricSpec("rmse", ("regression",), False, (0, _INF), False, "neg_root_mean_squared_error"),
-    MetricSpec("r2", ("regression",), True, (-_INF, 1), False, "r2"),
-    MetricSpec("mape", ("regression",), False, (0, _INF), False, "neg_mean_absolute_percentage_error"),
+    MetricSpec("accuracy", _C, True, (0, 1), True, "accuracy", "share of rows predicted correctly"),
+    MetricSpec("precision", ("binary",), True, (0, 1), True, "precision", "share of predicted positives that are positive"),
+    MetricSpec("recall", ("binary",), True, (0, 1), True, "recall", "share of positives predicted positive"),
+    MetricSpec("f1", ("binary",), True, (0, 1), True, "f1", "harmonic mean of precision and recall"),
+    MetricSpec("roc_auc", _C, True, (0, 1), False, "roc_auc", "area under the ROC curve (one-vs-rest for multiclass)"),
+    MetricSpec("pr_auc", ("binary",), True, (0, 1), False, "average_precision", "average precision (area under the precision-recall curve)"),
+    MetricSpec("log_loss", _C, False, (0, _INF), False, "neg_log_loss", "cross-entropy of the predicted probabilities"),
+    MetricSpec("brier", ("binary",), False, (0, 1), False, "neg_brier_score", "mean squared error of the predicted probability"),
+    MetricSpec("f1_macro", ("multiclass",), True, (0, 1), True, "f1_macro", "unweighted mean of per-class F1"),
+    MetricSpec("f1_weighted", ("multiclass",), True, (0, 1), True, "f1_weighted", "per-class F1 weighted by class frequency"),
+    MetricSpec("precision_macro", ("multiclass",), True, (0, 1), True, "precision_macro", "unweighted mean of per-class precision"),
+    MetricSpec("recall_macro", ("multiclass",), True, (0, 1), True, "recall_macro", "unweighted mean of per-class recall"),
+    MetricSpec("mae", ("regression",), False, (0, _INF), False, "neg_mean_absolute_error", "mean absolute error"),
+    MetricSpec("rmse", ("regression",), False, (0, _INF), False, "neg_root_mean_squared_error", "root mean squared error"),
+    MetricSpec("r2", ("regression",), True, (-_INF, 1), False, "r2", "coefficient of determination"),
+    MetricSpec("mape", ("regression",), False, (0, _INF), False, "neg_mean_absolute_percentage_error", "mean absolute percentage error (fraction; zero targets skipped)"),
 )}
 
 
@@ -81,13 +109,17 @@ def metrics_for(kind: str) -> list[str]:
 
 
 def check_metric_for_task(metric: str, kind: str, *, parameter: str = "metric") -> MetricSpec:
-    """Return the spec of ``metric``; raise :class:`ConfigError` when unknown or unfit for ``kind``."""
+    """Return the spec of ``metric``; raise :class:`ConfigError` when unknown or unfit for ``kind``.
+
+    Examples
+    --------
+    >>> check_metric_for_task("f1", "binary").direction
+    'higher'
+    """
     kind = task_kind(kind)
     spec = METRICS.get(metric)
-    if spec is None:
-        raise ConfigError(f"unknown metric {metric!r} for '{parameter}'; metrics for {kind} tasks: "
-                          f"{', '.join(metrics_for(kind))}", parameter=parameter)
-    if kind not in spec.kinds:
-        raise ConfigError(f"metric {metric!r} does not fit a {kind} task ('{parameter}'); use one of: "
-                          f"{', '.join(metrics_for(kind))}", parameter=parameter)
+    if spec is None or kind not in spec.kinds:
+        problem = "is unknown" if spec is None else f"does not fit a {kind} task"
+        raise ConfigError(f"metric {metric!r} {problem}; for a {kind} task choose one of: "
+                          f"{', '.join(metrics_for(kind))} (parameter '{parameter}')", parameter=parameter)
     return spec

@@ -28,7 +28,7 @@ __all__ = ["StageRecord", "RunRecord", "run_pipeline", "project_stages", "read_r
 
 RUN_FILE = "run.json"
 #: Settings of the config file handed to every stage that declares a parameter of one of these names.
-GLOBAL_PARAMETERS = {"project": ("project_name",), "source": ("source", "data_path", "reference_path"),
+GLOBAL_PARAMETERS = {"project": ("project_name",), "source": ("source",),
                      "current": ("current_path",), "table": ("table",), "query": ("query",),
                      "target": ("target",), "task": ("task",)}
 

@@ -54,7 +54,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         for c in frame.columns:
             d = pd.to_datetime(frame[c], errors="coerce")
             days = (d - ref) / pd.Timedelta(days=1)
-            blocks += [d.dt.year, d.dt.month, d.dt.day, d.dt.weekday, days]
+            blocks += [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, days]
         return np.column_stack([b.to_numpy(dtype=float, na_value=np.nan) for b in blocks]) if blocks \
             else np.empty((len(frame), 0))
 

@@ -2,6 +2,20 @@
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.drift import DriftWidget
 from mltoolkit.widgets.eda import EDASummary, EDAWidget
+from mltoolkit.widgets.metrics import MetricsWidget
 from mltoolkit.widgets.monitoring import MonitoringSummary
+from mltoolkit.widgets.stages import (
+    CardSummary,
+    CollectionSummary,
+    EvaluationDetails,
+    EvaluationSummary,
+    PreparationSummary,
+    TrainingSummary,
+    explore_evaluation,
+)
 
-__all__ = ["ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary"]
+__all__ = [
+    "ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary", "MetricsWidget",
+    "CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
+    "EvaluationDetails", "explore_evaluation",
+]

@@ -14,7 +14,7 @@ import ipywidgets as W
 
 from mltoolkit.widgets.html import WIDGET_CSS, wrap
 
-__all__ = ["ToolkitWidget"]
+__all__ = ["ToolkitWidget", "png_image"]
 
 #: Layout shared by all widgets: fits a 1366-pixel laptop screen beside JupyterLab's sidebar.
 MAX_WIDTH = "1050px"
@@ -47,3 +47,8 @@ class ToolkitWidget:
         view_bundle = self.view._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle.update({k: v for k, v in view_bundle.items() if k != "text/plain"})
         return bundle
+
+
+def png_image(max_width: str, value: bytes = b"") -> W.Image:
+    """A PNG image widget that scales down to ``max_width`` keeping its aspect ratio (inside flex rows too)."""
+    return W.Image(value=value, format="png", layout=W.Layout(max_width=max_width, height="auto", object_fit="contain"))

@@ -8,7 +8,7 @@ import ipywidgets as W
 from mltoolkit.drift.result import DriftResult
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.base import ToolkitWidget, png_image
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
@@ -90,7 +90,7 @@ class DriftWidget(ToolkitWidget):
         self.table = W.HTML()
         self.feature = W.Dropdown(options=names, value=names[0] if names else None, description="Feature")
         self.verdict = W.HTML()
-        self.plot = W.Image(format="png", layout=W.Layout(max_width="520px"))
+        self.plot = png_image("520px")
         self.sort.observe(lambda _: self._refresh(), names="value")
         self.distance.observe(self._on_threshold, names="value")
         self.alpha.observe(self._on_threshold, names="value")

@@ -10,7 +10,7 @@ from mltoolkit.eda.feature_target import feature_vs_target
 from mltoolkit.eda.result import ColumnProfile, ProfileResult
 from mltoolkit.plots import eda as eda_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.base import ToolkitWidget, png_image
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows"]
@@ -143,8 +143,8 @@ class EDAWidget(ToolkitWidget):
         self.column_picker = W.Dropdown(options=names, value=names[0] if names else None,
                                         description="Column", layout=W.Layout(width="420px"))
         self.column_stats = W.HTML()
-        self.column_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
-        self.target_plot = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        self.column_plot = png_image("480px")
+        self.target_plot = png_image("480px")
         # Stable class names, for styling and for browser tests.
         for control, css in ((self.column_picker, "mlt-column-picker"), (self.column_stats, "mlt-column-stats"),
                              (self.column_plot, "mlt-column-plot"), (self.target_plot, "mlt-target-plot")):
@@ -154,8 +154,7 @@ class EDAWidget(ToolkitWidget):
             self._show(names[0])
         columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
         tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""])),
-                                     W.Image(value=figure_png(eda_plots.plot_missing(r)), format="png",
-                                             layout=W.Layout(max_width="640px"))])),
+                                     png_image("640px", figure_png(eda_plots.plot_missing(r)))])),
                 ("Alerts", W.HTML(_alerts_html(r))),
                 ("Columns", columns_tab),
                 ("Correlations", W.HTML(self._correlations_html()))]

@@ -135,6 +135,9 @@ ALL_CELLS_RAN = """() => {
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
 
+NOTHING_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .every(p => /\\[\\s*\\]/.test(p.textContent))"""
+
 
 def click_run_all(page, attempts: int = 6) -> None:
     """Menu Run > Run All Cells, accepting any dialog that gets in the way of the click."""
@@ -157,9 +160,14 @@ def run_all_cells(page, timeout_ms: int = 180_000) -> None:
     """
     click_run_all(page)
     deadline = time.monotonic() + timeout_ms / 1000
+    retry_at = time.monotonic() + 20
     while not page.evaluate(ALL_CELLS_RAN):
         if page.locator(".jp-Dialog").count():
             click_run_all(page)
+        elif time.monotonic() > retry_at and page.evaluate(NOTHING_STARTED):
+            # The request went out before the kernel connection was ready and was dropped: ask again.
+            click_run_all(page)
+            retry_at = time.monotonic() + 20
         if time.monotonic() > deadline:
             ARTIFACTS_ON_FAILURE.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS_ON_FAILURE / "run_all_cells_timeout.png"))

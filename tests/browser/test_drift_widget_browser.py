@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_drift_widget_reacts_to_feature_and_threshold(lab, artifacts_dir):
-    name = lab.copy_notebook(stage_notebook("monitoring"))
+    name = lab.copy_notebook(stage_notebook("monitoring"), {'"data/train.parquet"': '"demo://trial_conversion"'})
     page = lab.open_notebook(name)
     lab.run_all_cells(page)
     widget = page.locator(".mlt-widget").filter(has=page.locator("select")).first

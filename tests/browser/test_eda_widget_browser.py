@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 def test_eda_widget_reacts_to_column_picker(lab, artifacts_dir):
     name = lab.copy_notebook(stage_notebook("eda"),
-                             {'"demo://trial_conversion"': '"demo://trial_conversion?rows=3000"'})
+                             {'"data/train.parquet"': '"demo://trial_conversion?rows=3000"'})
     page = lab.open_notebook(name)
     lab.run_all_cells(page)
     widget = page.locator(".mlt-widget").filter(has=page.locator(".lm-TabBar")).first

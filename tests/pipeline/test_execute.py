@@ -44,9 +44,10 @@ def test_failing_cell_becomes_stage_error_and_keeps_notebook(tmp_path):
 
 
 @pytest.mark.slow
-def test_eda_notebook_runs_with_default_parameters(tmp_path):
-    """With defaults, in an empty working directory, the EDA stage runs on the demo data."""
-    out = execute_notebook(stage_notebook("eda"), tmp_path / "03_eda.ipynb", cwd=tmp_path)
+def test_eda_notebook_runs_on_any_source(tmp_path):
+    """Pointed at a source, in an empty working directory, the EDA stage profiles it."""
+    out = execute_notebook(stage_notebook("eda"), tmp_path / "03_eda.ipynb", {"data_path": "demo://trial_conversion"},
+                           cwd=tmp_path)
     nb = nbformat.read(out, as_version=4)
     html = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "text/html" in o.get("data", {})]
     assert html and "Correlations" in html[-1]["data"]["text/html"]
@@ -56,8 +57,9 @@ def test_eda_notebook_runs_with_default_parameters(tmp_path):
 
 
 @pytest.mark.slow
-def test_monitoring_notebook_runs_with_defaults_and_finds_planted_drift(tmp_path):
-    out = execute_notebook(stage_notebook("monitoring"), tmp_path / "08.ipynb", cwd=tmp_path)
+def test_monitoring_notebook_finds_planted_drift(tmp_path):
+    out = execute_notebook(stage_notebook("monitoring"), tmp_path / "08.ipynb",
+                           {"reference_path": "demo://trial_conversion"}, cwd=tmp_path)
     drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
     assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]
     alerts = json.loads((tmp_path / "artifacts" / "alerts.json").read_text())

@@ -1,0 +1,194 @@
+"""Stage 06, evaluation: the held-out test set against the project card's success criterion."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.dummy import DummyClassifier, DummyRegressor
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.data import load_split
+from mltoolkit.errors import SchemaError
+from mltoolkit.evaluate import (
+    CalibrationCurve,
+    LiftGain,
+    ResidualSummary,
+    SliceResult,
+    ThresholdCurves,
+    calibration_curve,
+    classification_metrics,
+    lift_gain,
+    metric_value,
+    multiclass_metrics,
+    regression_metrics,
+    residual_summary,
+    slice_performance,
+    threshold_curves,
+)
+from mltoolkit.evaluate.criteria import ThresholdChoice, Verdict, choose_threshold, judge
+from mltoolkit.evaluate.importance import FeatureImportance, permutation_importance
+from mltoolkit.evaluate.model_card import model_card, model_card_markdown
+from mltoolkit.evaluate.registry import METRICS
+from mltoolkit.framing import ProjectCard
+from mltoolkit.models import load_model, read_model_info
+from mltoolkit.train import TargetEncoding, selection_metric
+
+__all__ = ["EvaluationResult", "evaluate_stage", "default_slice_columns"]
+
+
+@dataclasses.dataclass
+class EvaluationResult:
+    """Everything the evaluation stage computed; ``save`` writes the artifacts."""
+
+    task_kind: str
+    verdict: Verdict
+    metrics: Any  # ClassificationMetrics, MulticlassMetrics or RegressionMetrics
+    threshold: ThresholdChoice | None
+    curves: ThresholdCurves | None
+    calibration: CalibrationCurve | None
+    lift: LiftGain | None
+    residuals: ResidualSummary | None
+    slices: SliceResult | None
+    importance: FeatureImportance | None
+    model_card: dict[str, Any]
+    predictions: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({k: v for k, v in dataclasses.asdict(self).items() if k not in ("predictions", "curves")})
+
+    def save(self, artifacts_dir: str | Path = "artifacts") -> dict[str, Path]:
+        """Write evaluation.json, model_card.{json,md} and test_predictions.parquet."""
+        art = Path(artifacts_dir)
+        art.mkdir(parents=True, exist_ok=True)
+        paths = {"evaluation": art / "evaluation.json", "details": art / "evaluation_details.json",
+                 "model_card_json": art / "model_card.json", "model_card_md": art / "model_card.md",
+                 "predictions": art / "test_predictions.parquet"}
+        paths["evaluation"].write_text(json.dumps(self.verdict.to_dict(), indent=2), encoding="utf-8")
+        paths["details"].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        paths["model_card_json"].write_text(json.dumps(to_jsonable(self.model_card), indent=2), encoding="utf-8")
+        paths["model_card_md"].write_text(model_card_markdown(self.model_card), encoding="utf-8")
+        self.predictions.to_parquet(paths["predictions"], index=False)
+        return paths
+
+
+def default_slice_columns(frame: pd.DataFrame, exclude: Sequence[str], max_columns: int = 4,
+                          max_levels: int = 12) -> list[str]:
+    """Categorical-looking columns (2..max_levels distinct values) to slice by, fewest levels first."""
+    out = []
+    for col in frame.columns:
+        if col in exclude or pd.api.types.is_float_dtype(frame[col]) or pd.api.types.is_datetime64_any_dtype(frame[col]):
+            continue
+        k = frame[col].nunique()
+        if 2 <= k <= max_levels:
+            out.append((k, col))
+    return [c for _, c in sorted(out)[:max_columns]]
+
+
+def _dummy_score(kind: str, X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame,
+                 y_test: np.ndarray, metric: str) -> float:
+    from sklearn.metrics import get_scorer
+
+    dummy = DummyRegressor() if kind == "regression" else DummyClassifier(strategy="prior")
+    dummy.fit(X_train, y_train)
+    score = get_scorer(METRICS[metric].scorer)(dummy, X_test, y_test)
+    return float(-score if METRICS[metric].scorer.startswith("neg_") else score)
+
+
+def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_path: str | Path = "models/model.skops",
+                   threshold: float | None = None, slice_columns: Sequence[str] | None = None,
+                   slice_gap: float = 0.1, slice_min_size: int = 100, importance_repeats: int = 5,
+                   importance_rows: int = 5000, seed: int = 42,
+                   artifacts_dir: str | Path = "artifacts") -> EvaluationResult:
+    """Evaluate the trained model on the test split; write the artifacts.
+
+    The decision threshold of a binary classifier is chosen on the validation
+    split (see :func:`~mltoolkit.evaluate.criteria.choose_threshold`) and then
+    applied to test, so the test figures are not tuned to the test rows.
+    """
+    model = load_model(model_path)
+    info = read_model_info(model_path)
+    enc = TargetEncoding(**{k: (tuple(v) if k == "labels" else v) for k, v in info["encoding"].items()})
+    test, validation, train = (load_split(data_dir, n) for n in ("test", "validation", "train"))
+    for name, part in (("test", test), ("validation", validation)):
+        missing = [c for c in info["features"] if c not in part.columns]
+        if missing:
+            raise SchemaError(f"{data_dir}/{name}.parquet lacks feature column(s) {missing} the model was trained on",
+                              column=missing[0])
+        card.check_target(part[card.target], source=f"{data_dir}/{name}.parquet")
+    kind = card.task_kind
+    X_test, y_test = test[info["features"]], enc.transform(test[card.target])
+    sel = selection_metric(card.success.metric, kind)
+    choice = curves = cal = lift = resid = None
+    pred = pd.DataFrame({"row": np.arange(len(test)), "y_true": test[card.target].to_numpy()})
+    if kind == "binary":
+        p_val = model.predict_proba(validation[info["features"]])[:, 1]
+        val_curves = threshold_curves(enc.transform(validation[card.target]), p_val, positive_label=1)
+        choice = choose_threshold(card, val_curves, fixed=threshold)
+        p_test = model.predict_proba(X_test)[:, 1]
+        metrics = classification_metrics(y_test, p_test, threshold=choice.threshold, positive_label=1,
+                                         target_name=card.target)
+        curves = threshold_curves(y_test, p_test, positive_label=1, target_name=card.target)
+        cal = calibration_curve(y_test, p_test, positive_label=1, target_name=card.target)
+        lift = lift_gain(y_test, p_test, positive_label=1, target_name=card.target)
+        pred["score"] = p_test
+        pred["prediction"] = (p_test >= choice.threshold).astype(int)
+        slice_pred, slice_metric = p_test, card.success.metric
+    elif kind == "multiclass":
+        proba = model.predict_proba(X_test)
+        classes = [str(c) for c in model.classes_]
+        metrics = multiclass_metrics(y_test, proba, classes, target_name=card.target)
+        pred["prediction"] = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+        slice_pred = pred["prediction"].to_numpy()
+        slice_metric = card.success.metric if card.success.metric not in ("log_loss", "roc_auc") else "accuracy"
+    else:
+        y_hat = model.predict(X_test)
+        metrics = regression_metrics(y_test, y_hat, target_name=card.target)
+        resid = residual_summary(y_test, y_hat, target_name=card.target)
+        pred["prediction"] = y_hat
+        slice_pred, slice_metric = y_hat, card.success.metric
+    values = {name: metric_value(name, metrics) for name, spec in METRICS.items() if kind in spec.kinds}
+
+    X_train, y_train = train[info["features"]], enc.transform(train[card.target])
+    if card.baseline.kind == "value":
+        base_name, base_metric, base_value = card.baseline.description, card.success.metric, card.baseline.value
+        model_for_base = values.get(card.success.metric)
+    else:
+        base_name, base_metric = "dummy model", sel
+        base_value = _dummy_score(kind, X_train, y_train, X_test, y_test, sel)
+        model_for_base = values.get(sel)
+    verdict = judge(card, values, baseline_name=base_name, baseline_metric=base_metric, baseline_value=base_value,
+                    model_value_for_baseline=model_for_base,
+                    decision_threshold=choice.threshold if choice else None)
+
+    cols = list(slice_columns) if slice_columns is not None else default_slice_columns(
+        test[info["features"]], exclude=[card.target])
+    slices = None
+    if cols:
+        slices = slice_performance(test, cols, y_true=y_test, y_pred=slice_pred, metric=slice_metric, task=kind,
+                                   threshold=choice.threshold if choice else 0.5, positive_label=1,
+                                   min_size=slice_min_size, gap=slice_gap)
+    importance = permutation_importance(model, X_test, y_test,
+                                        metric=sel, n_repeats=importance_repeats, max_rows=importance_rows, seed=seed) \
+        if importance_repeats > 0 else None
+    flagged = [{"column": c, "label": s.label, "n": s.n, "value": s.value, "overall": slices.overall,
+                "metric": slices.metric} for c, s in slices.flagged] if slices else []
+    cal_gap = None
+    if cal is not None and len(cal.prob_true):
+        weights = np.array([c for c in cal.counts if c > 0], dtype=float)
+        gaps = np.abs(np.array(cal.prob_true) - np.array(cal.prob_pred))
+        cal_gap = float(np.average(gaps, weights=weights)) if len(weights) == len(gaps) else float(gaps.mean())
+    split = json.loads((Path(artifacts_dir) / "split.json").read_text()) if (Path(artifacts_dir) / "split.json").exists() \
+        else None
+    mc = model_card(card=card.to_dict(), model_info=info, verdict=verdict.to_dict(), metrics=metrics.to_dict(),
+                    split=split, slices_flagged=flagged, importance=importance.to_dict() if importance else None,
+                    threshold_rule=choice.rule if choice else None, calibration_gap=cal_gap)
+    result = EvaluationResult(task_kind=kind, verdict=verdict, metrics=metrics, threshold=choice, curves=curves,
+                              calibration=cal, lift=lift, residuals=resid, slices=slices, importance=importance,
+                              model_card=mc, predictions=pred)
+    result.save(artifacts_dir)
+    return result

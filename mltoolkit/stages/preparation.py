@@ -1,0 +1,70 @@
+"""Stage 04, data preparation: leakage check, preprocessing pipeline fitted on train, saved."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.data import infer_schema, load_split
+from mltoolkit.data.schema import Schema
+from mltoolkit.errors import SchemaError
+from mltoolkit.framing import ProjectCard
+from mltoolkit.models import save_model
+from mltoolkit.prep import LeakageScore, PreprocessingSummary, PrepOptions, build_preprocessor, check_leakage
+from mltoolkit.prep import describe_preprocessor
+
+__all__ = ["PreparationResult", "prepare_data"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparationResult:
+    summary: PreprocessingSummary
+    leakage: tuple[LeakageScore, ...]
+    schema: Schema
+    preprocessor_path: str
+    n_train_rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({"summary": self.summary.to_dict(), "leakage": [s.to_dict() for s in self.leakage],
+                            "schema": self.schema.to_dict(), "preprocessor_path": self.preprocessor_path,
+                            "n_train_rows": self.n_train_rows})
+
+
+def prepare_data(card: ProjectCard, *, data_dir: str | Path = "data", options: Mapping[str, Any] | None = None,
+                 schema_overrides: Mapping[str, str] | None = None, allow_leaky: Sequence[str] = (),
+                 leakage_threshold: float = 0.98, preprocessor_path: str | Path = "models/preprocessor.skops",
+                 artifacts_dir: str | Path = "artifacts") -> PreparationResult:
+    """Fit the preprocessing pipeline on the training split and save it.
+
+    Refuses (:class:`~mltoolkit.errors.SchemaError`) a column that leaks the
+    target, and the schema overrides naming unknown columns. Writes the fitted
+    preprocessor (skops) and ``<artifacts_dir>/preprocessing.json``.
+    """
+    train = load_split(data_dir, "train")
+    if card.target not in train.columns:
+        raise SchemaError(f"target '{card.target}' of the project card is not a column of {data_dir}/train.parquet",
+                          column=card.target)
+    unknown = sorted(set(schema_overrides or {}) - set(train.columns))
+    if unknown:
+        raise SchemaError(f"schema_overrides name column(s) {unknown} not in the training data",
+                          column=unknown[0], parameter="schema_overrides")
+    opts = PrepOptions.from_dict(options)
+    features = train.drop(columns=[card.target])
+    schema = infer_schema(features, overrides=schema_overrides)
+    leakage = check_leakage(train.drop(columns=list(opts.drop)), card.target, task_kind=card.task_kind,
+                            positive_class=card.positive_class, threshold=leakage_threshold, allow=allow_leaky,
+                            source=f"{data_dir}/train.parquet")
+    pre = build_preprocessor(schema, target=card.target, options=opts)
+    pre.fit(features)
+    summary = describe_preprocessor(pre, schema, target=card.target, options=opts)
+    path = save_model(pre, preprocessor_path, {"kind": "preprocessor", "target": card.target,
+                                               "schema": schema.to_dict(), "options": opts.to_dict()})
+    result = PreparationResult(summary=summary, leakage=tuple(leakage), schema=schema, preprocessor_path=str(path),
+                               n_train_rows=len(train))
+    art = Path(artifacts_dir)
+    art.mkdir(parents=True, exist_ok=True)
+    (art / "preprocessing.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    return result

@@ -1,0 +1,57 @@
+"""Stage 05, training: compare candidates, tune the best, track in MLflow, save the model."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mltoolkit.data import load_split
+from mltoolkit.framing import ProjectCard
+from mltoolkit.models import load_model, save_model
+from mltoolkit.train import TrainingResult, encode_target, log_training, selection_metric, train_models
+
+__all__ = ["train_stage"]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
+                preprocessor_path: str | Path = "models/preprocessor.skops", model_path: str | Path = "models/model.skops",
+                candidates: Sequence[str] | None = None, cv_folds: int = 3, time_budget_s: float = 30.0,
+                max_trials: int = 20, seed: int = 42, track: bool = True, experiment: str | None = None,
+                artifacts_dir: str | Path = "artifacts",
+                on_progress: Callable[[str], None] | None = None) -> tuple[TrainingResult, str | None]:
+    """Train on ``<data_dir>/train.parquet`` with the saved preprocessor; save and track the model.
+
+    Returns the :class:`~mltoolkit.train.TrainingResult` and the MLflow run id
+    (None when ``track`` is False). Writes the model (skops, with a JSON sidecar
+    naming its features, target encoding and scores) and ``training.json``.
+    """
+    train = load_split(data_dir, "train")
+    card.check_target(train[card.target], source=f"{data_dir}/train.parquet")
+    preprocessor = load_model(preprocessor_path)
+    encoding = encode_target(train[card.target], card.task_kind, card.positive_class)
+    X, y = train.drop(columns=[card.target]), encoding.transform(train[card.target])
+    metric = selection_metric(card.success.metric, card.task_kind)
+    result = train_models(X, y, preprocessor=preprocessor, kind=card.task_kind, metric=metric, candidates=candidates,
+                          cv_folds=cv_folds, time_budget_s=time_budget_s, max_trials=max_trials, seed=seed,
+                          on_progress=on_progress)
+    art = Path(artifacts_dir)
+    fp = _read_json(art / "data_fingerprint.json")
+    run_id = None
+    if track:
+        run_id = log_training(result, experiment=experiment or card.project or "mltoolkit", X_example=X, fingerprint=fp,
+                              extra_params={"target": card.target, "success_criterion": card.success.describe()})
+    info = {"kind": "model", "task": card.task, "target": card.target, "encoding": encoding.to_dict(),
+            "features": [str(c) for c in X.columns], "feature_dtypes": {str(c): str(t) for c, t in X.dtypes.items()},
+            "model": result.best_name, "params": result.best_params, "selection_metric": metric,
+            "cv_score": result.best_score, "baseline_cv_score": result.baseline_score,
+            "data_fingerprint": fp.get("short"), "mlflow_run_id": run_id, "seed": seed}
+    save_model(result.model, model_path, info)
+    art.mkdir(parents=True, exist_ok=True)
+    (art / "training.json").write_text(json.dumps({**result.to_dict(), "mlflow_run_id": run_id,
+                                                    "model_path": str(model_path)}, indent=2), encoding="utf-8")
+    return result, run_id

@@ -1,0 +1,197 @@
+"""Static summaries of the middle stages: project card, data collection, preparation, training, evaluation.
+
+Each shows the same HTML in JupyterLab and in reports (nothing to click), built
+from the stage's result dataclass; every value from the data is escaped.
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from mltoolkit.framing import ProjectCard
+from mltoolkit.plots import metrics as metric_plots
+from mltoolkit.plots.style import format_number, format_share
+from mltoolkit.plots.training import plot_candidates, plot_importance
+from mltoolkit.stages.collection import CollectionResult
+from mltoolkit.stages.evaluation import EvaluationResult
+from mltoolkit.stages.preparation import PreparationResult
+from mltoolkit.train import TrainingResult
+from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.html import badge, esc, img_tag, section, table
+from mltoolkit.widgets.metrics import MetricsWidget
+
+__all__ = ["CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
+           "EvaluationDetails", "explore_evaluation"]
+
+
+class _Static(ToolkitWidget):
+    def _build(self) -> W.Widget:
+        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
+
+
+class CardSummary(_Static):
+    """The project card: goal, decision, task, success criterion, baseline."""
+
+    def __init__(self, card: ProjectCard) -> None:
+        self.card = card
+
+    def __repr__(self) -> str:
+        return f"CardSummary({self.card.project!r}: {self.card.success.describe()})"
+
+    def static_html(self) -> str:
+        c = self.card
+        base = (f"{c.baseline.description} ({c.baseline.value:g})" if c.baseline.kind == "value"
+                else f"dummy model: {c.baseline.description}")
+        rows = [("Business goal", c.business_goal or "–"), ("Decision supported", c.decision or "–"),
+                ("ML task", c.task.replace("_", " ")), ("Target", c.target + (f" (positive class: {c.positive_class})"
+                                                                               if c.positive_class is not None else "")),
+                ("Success criterion", c.success.describe()), ("Baseline to beat", base),
+                ("Stakeholders", ", ".join(c.stakeholders) or "–")]
+        return section(f"Project card: {c.project}", table(rows, ["", ""]))
+
+
+class CollectionSummary(_Static):
+    """Expectation checks, data version and the split."""
+
+    def __init__(self, result: CollectionResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"CollectionSummary({self.result.fingerprint.n_rows:,} rows, {self.result.fingerprint.short})"
+
+    def static_html(self) -> str:
+        r = self.result
+        checks = [(badge("pass", "good") if c.passed else badge("fail", "critical"), c.check, c.column, c.detail)
+                  for c in r.validation.checks]
+        body = "".join(f"<tr><td>{b}</td><td>{esc(k)}</td><td>{esc(col)}</td><td>{esc(d)}</td></tr>"
+                       for b, k, col, d in checks)
+        checks_html = (f'<table class="mlt-t"><tr><th></th><th>Check</th><th>Column</th><th>Result</th></tr>{body}'
+                       "</table>")
+        split_rows = [(name, format_number(n), format_share(r.split.target_mean.get(name))
+                       if r.split.target_mean.get(name) is not None else "–") for name, n in r.split.rows.items()]
+        facts = [("Source", r.source), ("Rows × columns", f"{r.fingerprint.n_rows:,} × {r.fingerprint.n_columns}"),
+                 ("Data version", r.fingerprint.short), ("Split", f"{r.split.strategy}, seed {r.split.seed}")]
+        return (section("Data", table(facts, ["", ""]))
+                + section(f"Expectations ({len(r.validation.checks)} checks, {len(r.validation.failed)} failed)",
+                          checks_html)
+                + section("Split", table(split_rows, ["Part", "Rows", "Target mean"], numeric=[False, True, True])))
+
+
+class PreparationSummary(_Static):
+    """What preprocessing does to each column, and the leakage check."""
+
+    def __init__(self, result: PreparationResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"PreparationSummary({self.result.summary.n_features_out} features out)"
+
+    def static_html(self) -> str:
+        r = self.result
+        plan = table([(p.column, p.kind, p.treatment) for p in r.summary.columns], ["Column", "Kind", "Treatment"])
+        leak = table([(s.column, s.measure.replace("_", " "), format_number(s.value)) for s in r.leakage[:8]],
+                     ["Column", "Measure", "Alone predicts the target"], numeric=[False, False, True])
+        return (section(f"Preprocessing ({r.summary.n_features_out} model features, fitted on "
+                        f"{r.n_train_rows:,} training rows only)", plan)
+                + section("Leakage check (strongest single columns; 1.0 = perfect, refused above the threshold)", leak))
+
+
+class TrainingSummary(_Static):
+    """Leaderboard of candidates, the tuning, the chosen model."""
+
+    def __init__(self, result: TrainingResult, run_id: str | None = None) -> None:
+        self.result, self.run_id = result, run_id
+
+    def __repr__(self) -> str:
+        return f"TrainingSummary(best={self.result.best_name}, cv {self.result.metric}={self.result.best_score:.4g})"
+
+    def static_html(self) -> str:
+        r = self.result
+        board = r.leaderboard()
+        rows = [(n, format_number(m), format_number(s), f"{t:.2f} s")
+                for n, m, s, t in board[["name", "mean", "std", "fit_seconds"]].itertuples(index=False)]
+        facts = [("Chosen model", r.best_name), ("Settings", ", ".join(f"{k}={v}" for k, v in r.best_params.items())
+                                                or "defaults"),
+                 (f"Cross-validated {r.metric}", f"{format_number(r.best_score)} (baseline "
+                                                   f"{format_number(r.baseline_score)})"),
+                 ("Tuning trials", str(len(r.trials) - 1)),
+                 ("Cross-validation", f"{r.cv_folds} folds on {r.cv_rows:,} rows, seed {r.seed}"),
+                 ("MLflow run", self.run_id or "not tracked")]
+        return (section("Chosen model", table(facts, ["", ""]))
+                + section(f"Candidates ({r.metric}, {r.cv_folds}-fold cross-validation)",
+                          table(rows, ["Model", "Mean", "Std", "Fit time"], numeric=[False, True, True, True])
+                          + img_tag(plot_candidates(r), "candidate models compared")))
+
+
+class EvaluationSummary(_Static):
+    """Pass or fail against the card, the baseline, the key figures and charts."""
+
+    def __init__(self, result: EvaluationResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"EvaluationSummary(met={self.result.verdict.met})"
+
+    def static_html(self) -> str:
+        r = self.result
+        v = r.verdict
+        head = badge("PASS", "good") if v.met else badge("FAIL", "critical")
+        beats = badge("beats baseline", "good") if v.beats_baseline else badge("does not beat baseline", "critical")
+        b = v.baseline
+        parts = [section("Verdict", f"<p>{head} {esc(v.message)}</p><p>{beats} {esc(b['metric'])}: model "
+                                    f"{esc(format_number(b['model_value']))} vs {esc(b['name'])} "
+                                    f"{esc(format_number(b['value']))}</p>"
+                         + (f"<p class='mlt-note'>Decision threshold {format_number(r.threshold.threshold)}: "
+                            f"{esc(r.threshold.rule)}</p>" if r.threshold else ""))]
+        figs = []
+        if r.curves is not None and r.threshold is not None:
+            figs.append(img_tag(metric_plots.plot_confusion_matrix(r.curves, r.threshold.threshold), "confusion matrix"))
+            figs.append(img_tag(metric_plots.plot_pr(r.curves, r.threshold.threshold), "precision-recall curve"))
+        if r.residuals is not None:
+            figs.append(img_tag(metric_plots.plot_residuals(r.residuals), "residuals"))
+        if r.importance is not None:
+            figs.append(img_tag(plot_importance(r.importance), "permutation feature importance"))
+        if figs:
+            parts.append(section("Key charts", f"<div class='mlt-row'>{''.join(figs)}</div>"))
+        if r.slices is not None and r.slices.flagged:
+            rows = [(c, s.label, format_number(s.n), format_number(s.value), format_number(r.slices.overall))
+                    for c, s in r.slices.flagged]
+            parts.append(section(f"Segments doing worse than overall ({r.slices.metric})",
+                                 table(rows, ["Column", "Segment", "Rows", "Value", "Overall"],
+                                       numeric=[False, False, True, True, True])))
+        return "".join(parts)
+
+
+class EvaluationDetails(_Static):
+    """Every test metric and each slice column's table (multiclass and regression models)."""
+
+    def __init__(self, result: EvaluationResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"EvaluationDetails({self.result.task_kind})"
+
+    def static_html(self) -> str:
+        r = self.result
+        values = [(k, format_number(v)) for k, v in r.metrics.to_dict().items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        parts = [section("Test metrics", table(values, ["Metric", "Value"], numeric=[False, True]))]
+        if r.slices is not None:
+            for col in r.slices.columns:
+                rows = [(s.label, format_number(s.n), format_number(s.value),
+                         badge("worse", "critical") if s.flagged else "") for s in col.slices]
+                body = "".join(f"<tr><td>{esc(a)}</td><td class='num'>{esc(b)}</td><td class='num'>{esc(c)}</td>"
+                               f"<td>{d}</td></tr>" for a, b, c, d in rows)
+                parts.append(section(f"{r.slices.metric} by {col.column}",
+                                     f"<table class='mlt-t'><tr><th>Segment</th><th>Rows</th><th>Value</th><th></th>"
+                                     f"</tr>{body}</table>"))
+        return "".join(parts)
+
+
+def explore_evaluation(result: EvaluationResult, *, benefit_tp: float = 1.0, cost_fp: float = 0.0,
+                       cost_fn: float = 0.0, benefit_tn: float = 0.0) -> ToolkitWidget:
+    """The interactive view of an evaluation: the metrics widget for binary models, details otherwise."""
+    if result.curves is None:
+        return EvaluationDetails(result)
+    return MetricsWidget(result.curves, slices=result.slices,
+                         threshold=result.threshold.threshold if result.threshold else 0.5,
+                         benefit_tp=benefit_tp, cost_fp=cost_fp, cost_fn=cost_fn, benefit_tn=benefit_tn)

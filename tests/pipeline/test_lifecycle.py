@@ -1,0 +1,75 @@
+"""The stage notebooks run in order under papermill, in one working directory.
+
+With default parameters on the demo data (each stage reads what the previous
+one wrote), and with parameters on one of scikit-learn's bundled datasets.
+"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from mltoolkit.pipeline import execute_notebook, list_stages, stage_notebook
+
+pytestmark = pytest.mark.slow
+
+LIFECYCLE = ["problem_framing", "data_collection", "eda", "data_preparation", "training", "evaluation", "monitoring"]
+
+
+def _html(path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+
+def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert [s for s in list_stages() if s in LIFECYCLE] == [s for s in LIFECYCLE if s in list_stages()]
+    outputs = {}
+    for stage in LIFECYCLE:
+        outputs[stage] = execute_notebook(stage_notebook(stage), tmp_path / f"{stage}.ipynb", cwd=tmp_path)
+    card = (tmp_path / "project_card.yml").read_text()
+    assert "metric: recall" in card
+    assert {p.name for p in (tmp_path / "data").iterdir()} == {"train.parquet", "validation.parquet", "test.parquet"}
+    evaluation = json.loads((tmp_path / "artifacts" / "evaluation.json").read_text())
+    assert evaluation["metric"] == "recall" and isinstance(evaluation["met"], bool)
+    assert evaluation["baseline"]["name"] == "dummy model" and evaluation["beats_baseline"] is True
+    assert 0 < evaluation["decision_threshold"] < 1
+    assert (tmp_path / "artifacts" / "model_card.md").read_text().startswith("# Model card: Trial conversion")
+    assert (tmp_path / "mlflow.db").exists() and (tmp_path / "models" / "model.skops").exists()
+    training = json.loads((tmp_path / "artifacts" / "training.json").read_text())
+    assert training["mlflow_run_id"] and training["best_name"] != "dummy"
+    # Monitoring compares production data with the training split written by data collection.
+    drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
+    assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]
+    assert "PASS" in _html(outputs["evaluation"]) or "FAIL" in _html(outputs["evaluation"])
+    assert "Candidate models" in _html(outputs["training"]) or "Candidates" in _html(outputs["training"])
+
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert any(r.info.run_id == training["mlflow_run_id"] for r in runs)
+
+
+def test_stages_run_on_a_scikit_learn_dataset(tmp_path, monkeypatch):
+    from sklearn.datasets import load_breast_cancer
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'tracking.db'}")
+    frame = load_breast_cancer(as_frame=True).frame
+    frame.to_csv(tmp_path / "cancer.csv", index=False)
+    params = {
+        "problem_framing": {"project_name": "Breast cancer", "target": "target", "positive_class": 1,
+                            "metric": "roc_auc", "threshold": 0.9, "constraint_metric": None,
+                            "constraint_threshold": None, "business_goal": "Flag benign tumours"},
+        "data_collection": {"source": "cancer.csv"},
+        "data_preparation": {},
+        "training": {"time_budget_s": 3, "candidates": ["linear", "hist_gradient_boosting"]},
+        "evaluation": {"importance_repeats": 2},
+    }
+    for stage, values in params.items():
+        execute_notebook(stage_notebook(stage), tmp_path / f"{stage}.ipynb", values, cwd=tmp_path)
+    evaluation = json.loads((tmp_path / "artifacts" / "evaluation.json").read_text())
+    assert evaluation["metric"] == "roc_auc" and evaluation["value"] > 0.9 and evaluation["met"] is True
+    assert evaluation["beats_baseline"] is True

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 
 def run_measured(setup: str, body: str, python: str = sys.executable, timeout: float = 3600) -> dict:
@@ -30,3 +32,24 @@ print("@@RESULT@@" + json.dumps({{"seconds": seconds, "peak_mb": peak, "base_mb"
         if line.startswith("@@RESULT@@"):
             return json.loads(line[len("@@RESULT@@"):])
     raise RuntimeError(f"measurement failed:\n{proc.stderr[-3000:]}")
+
+
+def notebook_overhead(tmp: Path, repeats: int = 3) -> float:
+    """Wall time of papermill running an empty parameterized notebook that imports mltoolkit (best of repeats)."""
+    import nbformat
+
+    from mltoolkit.pipeline import execute_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = nbformat.v4.new_code_cell("x = 1  # nothing")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("import mltoolkit")]
+    path = tmp / "empty.ipynb"
+    nbformat.write(nb, path)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        execute_notebook(path, tmp / "out.ipynb", {"x": 2}, cwd=tmp)
+        times.append(time.perf_counter() - t0)
+    return min(times)

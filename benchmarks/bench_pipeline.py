@@ -18,25 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
-
-def _overhead(tmp: Path, repeats: int = 3) -> float:
-    from mltoolkit.pipeline import execute_notebook
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    cell = nbformat.v4.new_code_cell("x = 1  # nothing")
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, nbformat.v4.new_code_cell("import mltoolkit")]
-    path = tmp / "empty.ipynb"
-    nbformat.write(nb, path)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        execute_notebook(path, tmp / "out.ipynb", {"x": 2}, cwd=tmp)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _measure import notebook_overhead
 
 
 def main() -> None:
@@ -47,7 +29,7 @@ def main() -> None:
     target = args.keep or tmp / "demo"
     if target.exists():
         shutil.rmtree(target)
-    overhead = _overhead(tmp)
+    overhead = notebook_overhead(tmp)
     exe = Path(sys.executable).parent / "mltoolkit"
     t0 = time.perf_counter()
     proc = subprocess.run([str(exe), "demo", str(target)], capture_output=True, text=True)

@@ -44,12 +44,12 @@ def main() -> None:
         execute_notebook(stage_notebook(stage), work / f"{stage}.ipynb", params.get(stage, {}), cwd=work)
         seconds = time.perf_counter() - t0
         total += seconds
-        if stage not in ("problem_framing", "eda"):
+        if stage != "problem_framing":
             flow += seconds
         print(f"{stage:<20}{seconds:>8.2f}{max(seconds - overhead, 0):>11.2f}")
-    print(f"stages 02, 04-06 (the training flow): {flow:.1f} s; with framing and EDA: {total:.1f} s; "
+    print(f"stages 02-06: {flow:.1f} s (with problem framing: {total:.1f} s); "
           f"target < 120 s: {'met' if flow < 120 else 'NOT met'}")
-    print(f"notebook overhead in the flow: {4 * overhead:.1f} s of {flow:.1f} s")
+    print(f"notebook overhead in stages 02-06: {5 * overhead:.1f} s of {flow:.1f} s")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 

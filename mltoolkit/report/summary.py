@@ -81,7 +81,8 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         baseline = evaluation.get("baseline") or {}
         if baseline:
             beats = bool(evaluation.get("beats_baseline"))
-            kpis.append(KPI("Model vs baseline", _fmt(evaluation.get("value")),
+            compared = baseline.get("metric") or evaluation.get("metric", "")
+            kpis.append(KPI("Model vs baseline", f"{compared} {_fmt(baseline.get('model_value', evaluation.get('value')))}",
                             f"{baseline.get('name', 'baseline')} {_fmt(baseline.get('value'))}",
                             "pass" if beats else "fail",
                             "the model beats the baseline" if beats else "the model does not beat the baseline"))

@@ -8,13 +8,16 @@ content.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ipywidgets as W
 
 from mltoolkit.widgets.html import WIDGET_CSS, wrap
 
-__all__ = ["ToolkitWidget", "png_image"]
+__all__ = ["ToolkitWidget", "png_image", "prefetch_when_idle", "instance_cache"]
 
 #: Layout shared by all widgets: fits a 1366-pixel laptop screen beside JupyterLab's sidebar.
 MAX_WIDTH = "1050px"
@@ -52,3 +55,65 @@ class ToolkitWidget:
 def png_image(max_width: str, value: bytes = b"") -> W.Image:
     """A PNG image widget that scales down to ``max_width`` keeping its aspect ratio (inside flex rows too)."""
     return W.Image(value=value, format="png", layout=W.Layout(max_width=max_width, height="auto", object_fit="contain"))
+
+
+def prefetch_when_idle(jobs: Iterable[Callable[[], object]], *, start_after_s: float = 0.5,
+                       gap_s: float = 0.02) -> bool:
+    """Run cached renderings one at a time while the kernel is idle, so later clicks find them ready.
+
+    Each job runs as a callback on the kernel's event loop, one per tick, so a
+    click arriving meanwhile waits for at most one job. Outside a running event
+    loop (plain Python, tests) nothing is scheduled. A job that fails is skipped:
+    the same error shows when that item is picked.
+
+    Returns
+    -------
+    bool
+        Whether prefetching was scheduled.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    pending = iter(jobs)
+
+    def step() -> None:
+        job = next(pending, None)
+        if job is None:
+            return
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - reported when the item is shown, not in the background
+            pass
+        loop.call_later(gap_s, step)
+
+    loop.call_later(start_after_s, step)
+    return True
+
+
+class instance_cache:  # noqa: N801 - used as a decorator, like functools.lru_cache
+    """``functools.lru_cache`` for a method, but one cache per object, freed with the object.
+
+    A class-level ``lru_cache`` would keep every widget (and the data it holds)
+    alive for the whole session and share one size limit among all of them.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self.func: Callable[..., Any] | None = None
+        self.name = ""
+
+    def __call__(self, func: Callable[..., Any]) -> instance_cache:
+        self.func = func
+        self.__doc__ = func.__doc__
+        return self
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        cached = functools.lru_cache(maxsize=self.maxsize)(self.func.__get__(obj, objtype))
+        obj.__dict__[self.name] = cached  # later lookups find the instance's own cache first
+        return cached

@@ -8,7 +8,7 @@ import ipywidgets as W
 from mltoolkit.drift.result import DriftResult
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, png_image
+from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
@@ -67,7 +67,7 @@ class DriftWidget(ToolkitWidget):
     def __repr__(self) -> str:
         return f"DriftWidget({self.result.n_drifted} of {self.result.n_tested} columns drifted)"
 
-    @functools.lru_cache(maxsize=512)
+    @instance_cache(maxsize=512)
     def column_png(self, name: str, show_verdict: bool = False) -> bytes:
         """PNG of one column's overlaid distributions (cached: thresholds never change it)."""
         return figure_png(drift_plots.plot_column_drift(self.base.column(name), show_verdict=show_verdict))
@@ -96,6 +96,7 @@ class DriftWidget(ToolkitWidget):
         self.alpha.observe(self._on_threshold, names="value")
         self.feature.observe(lambda _: self._refresh_plot(), names="value")
         self._refresh()
+        prefetch_when_idle(functools.partial(self.column_png, n) for n in names)  # every feature's chart, in idle time
         return W.VBox([self.summary, W.HBox([self.distance, self.alpha, self.sort]),
                        W.HBox([W.VBox([self.table], layout=W.Layout(max_width="620px", overflow="auto")),
                                W.VBox([self.feature, self.verdict, self.plot])])])

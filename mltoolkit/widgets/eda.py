@@ -10,7 +10,7 @@ from mltoolkit.eda.feature_target import feature_vs_target
 from mltoolkit.eda.result import ColumnProfile, ProfileResult
 from mltoolkit.plots import eda as eda_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, png_image
+from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows"]
@@ -94,6 +94,9 @@ class EDAWidget(ToolkitWidget):
         how the target varies with it.
     max_static_columns : int, default 30
         Columns drawn in the static (report) view; the rest are summarized in one table.
+    prefetch : bool, default True
+        In a kernel, render every column's charts in idle time after the view
+        is shown, so picking a column is instant on large data.
 
     Examples
     --------
@@ -102,8 +105,9 @@ class EDAWidget(ToolkitWidget):
     """
 
     def __init__(self, result: ProfileResult, data: pd.DataFrame | None = None, *,
-                 max_static_columns: int = 30) -> None:
+                 max_static_columns: int = 30, prefetch: bool = True) -> None:
         self.result = result
+        self.prefetch = prefetch
         self.data = data
         self.max_static_columns = max_static_columns
         self.column_picker: W.Dropdown | None = None
@@ -116,12 +120,12 @@ class EDAWidget(ToolkitWidget):
         return f"EDAWidget({o.n_rows:,} rows x {o.n_columns} columns, {len(self.result.alerts)} alerts)"
 
     # --- rendering helpers shared by both views ---------------------------------------------
-    @functools.lru_cache(maxsize=256)
+    @instance_cache(maxsize=256)
     def column_png(self, name: str) -> bytes:
         """PNG of one column's distribution (cached per column)."""
         return figure_png(eda_plots.plot_distribution(self.result.column(name)))
 
-    @functools.lru_cache(maxsize=256)
+    @instance_cache(maxsize=256)
     def target_png(self, name: str) -> bytes | None:
         """PNG of the target by bins of column ``name``; None without data or target."""
         target = self.result.target
@@ -152,6 +156,9 @@ class EDAWidget(ToolkitWidget):
         self.column_picker.observe(self._on_column, names="value")
         if names:
             self._show(names[0])
+        if self.prefetch:  # render every column's charts while the person reads the first one
+            prefetch_when_idle(job for n in names for job in (functools.partial(self.column_png, n),
+                                                              functools.partial(self.target_png, n)))
         columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
         tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""])),
                                      png_image("640px", figure_png(eda_plots.plot_missing(r)))])),

@@ -22,7 +22,7 @@ from mltoolkit.evaluate.curves import ThresholdCurves
 from mltoolkit.evaluate.slices import SliceResult
 from mltoolkit.plots import metrics as metric_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, png_image
+from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section
 
 __all__ = ["MetricsWidget", "metrics_panel_html", "slice_table_html"]
@@ -145,19 +145,19 @@ class MetricsWidget(ToolkitWidget):
     def _pr_base(self) -> _MovingPoint:
         return _MovingPoint(metric_plots.plot_pr(self.curves))
 
-    @functools.lru_cache(maxsize=256)
+    @instance_cache(maxsize=256)
     def roc_png(self, threshold: float) -> bytes:
         """PNG of the ROC curve with the point at ``threshold`` marked (the widget passes it rounded to 0.01)."""
         p = self.curves.at(threshold)
         return self._roc_base.png(p["fpr"], p["recall"], p["threshold"])
 
-    @functools.lru_cache(maxsize=256)
+    @instance_cache(maxsize=256)
     def pr_png(self, threshold: float) -> bytes:
         """PNG of the precision-recall curve at ``threshold``; no point when nothing is predicted positive."""
         p = self.curves.at(threshold)
         return self._pr_base.png(p["recall"], p["precision"], p["threshold"])
 
-    @functools.lru_cache(maxsize=64)
+    @instance_cache(maxsize=64)
     def slice_png(self, column: str) -> bytes:
         """PNG of one column's metric per slice."""
         return figure_png(metric_plots.plot_slices(self.slices, column))

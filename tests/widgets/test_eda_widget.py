@@ -56,3 +56,24 @@ def test_wide_data_static_view_summarizes_extra_columns():
     html = EDAWidget(profile(df), max_static_columns=5).static_html()
     assert "7 more columns" in html
     assert html.count("<h4>c") == 5
+
+
+def test_charts_are_prefetched_in_idle_time_inside_a_kernel_loop(demo):
+    import asyncio
+
+    df, result = demo if isinstance(demo, tuple) else (None, demo)
+    widget = EDAWidget(result, data=df)
+    outside = EDAWidget(result, data=df)
+    outside.view  # noqa: B018 - no running loop: nothing scheduled, nothing rendered beyond the first column
+    assert outside.column_png.cache_info().currsize <= 1
+
+    async def show_then_idle() -> None:
+        widget.view  # noqa: B018 - as displaying it in JupyterLab does
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if widget.column_png.cache_info().currsize == len(result.columns):
+                return
+
+    asyncio.run(show_then_idle())
+    assert widget.column_png.cache_info().currsize == len(result.columns)
+    widget.show_column(result.columns[-1].name)  # served from the cache

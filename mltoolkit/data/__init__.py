@@ -1,6 +1,7 @@
 """Loading, schema inference, fingerprints and demo data."""
 from mltoolkit.data.demo import DEMO_SCHEME, DRIFTED_COLUMNS, TARGET, load_demo, make_trial_conversion
 from mltoolkit.data.fingerprint import DatasetFingerprint, fingerprint
+from mltoolkit.data.experiment import make_experiment_log
 from mltoolkit.data.expectations import DEMO_EXPECTATIONS, Expectations, ValidationReport, check_expectations
 from mltoolkit.data.load import load
 from mltoolkit.data.schema import KINDS, ColumnSchema, Schema, infer_schema
@@ -10,5 +11,5 @@ __all__ = [
     "load", "infer_schema", "Schema", "ColumnSchema", "KINDS",
     "fingerprint", "DatasetFingerprint", "make_trial_conversion", "load_demo", "DEMO_SCHEME",
     "DRIFTED_COLUMNS", "TARGET", "Expectations", "ValidationReport", "check_expectations", "DEMO_EXPECTATIONS",
-    "STRATEGIES", "Split", "SplitSummary", "split_dataset", "save_splits", "load_split",
+    "make_experiment_log", "STRATEGIES", "Split", "SplitSummary", "split_dataset", "save_splits", "load_split",
 ]

@@ -1,0 +1,11 @@
+"""Deployment: model packages, batch prediction, A/B test analysis and rollout."""
+from mltoolkit.deploy.ab_test import ROLLOUT_STEPS, ABResult, analyze_ab_test, sample_size_per_group
+from mltoolkit.deploy.batch import BatchResult, predict_batch
+from mltoolkit.deploy.input_schema import CheckOutcome, FieldSpec, InputSchema, infer_input_schema
+from mltoolkit.deploy.package import ModelPackage, build_package, load_package
+
+__all__ = [
+    "ABResult", "analyze_ab_test", "sample_size_per_group", "ROLLOUT_STEPS", "BatchResult", "predict_batch",
+    "InputSchema", "FieldSpec", "CheckOutcome", "infer_input_schema", "ModelPackage", "build_package",
+    "load_package",
+]

@@ -1,0 +1,185 @@
+"""The input schema of a model: what a row must look like to be scored, derived from training data.
+
+Checked column-wise on whole frames (batch) or on request records (online):
+missing columns and wrong types are errors naming the column; values far outside
+the training range are errors (a unit change, a broken feed); categories never
+seen in training are scored as in training (pooled as infrequent) and counted.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.errors import SchemaError
+
+__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema"]
+
+_MAX_CATEGORIES = 200
+#: Values this many training ranges beyond the training min/max are refused (drift is allowed, nonsense is not).
+RANGE_SLACK = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str  # number, integer, boolean, datetime, string
+    nullable: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckOutcome:
+    """Result of checking a frame: extra columns (ignored) and unseen categories (scored, counted)."""
+
+    n_rows: int
+    extra_columns: tuple[str, ...]
+    unseen_categories: dict[str, int]
+    new_missing: dict[str, int]  # missing values in columns that had none in training (imputed as in training)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Plain-language notes for logs and reports."""
+        out = []
+        if self.extra_columns:
+            out.append(f"ignored extra columns: {', '.join(self.extra_columns)}")
+        out += [f"{n:,} values of '{c}' never seen in training (scored as infrequent)"
+                for c, n in self.unseen_categories.items()]
+        out += [f"{n:,} missing values in '{c}', which had none in training (imputed)"
+                for c, n in self.new_missing.items()]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(s):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime"
+    return "string"
+
+
+@dataclasses.dataclass(frozen=True)
+class InputSchema:
+    """Columns a model needs, with their types, ranges and known categories."""
+
+    fields: tuple[FieldSpec, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InputSchema:
+        fields = []
+        for f in data["fields"]:
+            cats = f.get("categories")
+            fields.append(FieldSpec(f["name"], f["type"], bool(f["nullable"]), f.get("minimum"), f.get("maximum"),
+                                    tuple(cats) if cats is not None else None))
+        return cls(tuple(fields))
+
+    def check(self, frame: pd.DataFrame, *, source: str = "the input") -> tuple[pd.DataFrame, CheckOutcome]:
+        """Check ``frame`` and return it restricted to the schema's columns (in order), with the outcome.
+
+        Raises
+        ------
+        SchemaError
+            Missing columns, a column of the wrong type, values far outside the
+            training range; the message names every offending column.
+        """
+        problems: list[str] = []
+        missing = [f.name for f in self.fields if f.name not in frame.columns]
+        if missing:
+            raise SchemaError(f"{source} lacks column(s) {missing} the model needs (it needs: {', '.join(self.names)})",
+                              column=missing[0])
+        extra = tuple(str(c) for c in frame.columns if c not in set(self.names))
+        out = frame[self.names].copy()
+        unseen: dict[str, int] = {}
+        new_missing: dict[str, int] = {}
+        for f in self.fields:
+            s = out[f.name]
+            if f.type in ("number", "integer"):
+                if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
+                    converted = pd.to_numeric(s, errors="coerce")
+                    bad = converted.isna() & s.notna()
+                    if bad.any():
+                        examples = s[bad].astype("string").head(3).tolist()
+                        problems.append(f"'{f.name}' must be a number, got {examples}")
+                        continue
+                    out[f.name] = s = converted
+                values = s.to_numpy(dtype=float, na_value=np.nan)
+                if f.minimum is not None and f.maximum is not None:
+                    span = max(f.maximum - f.minimum, 1.0)
+                    lo, hi = f.minimum - RANGE_SLACK * span, f.maximum + RANGE_SLACK * span
+                    outside = int(np.sum((values < lo) | (values > hi)))
+                    if outside:
+                        problems.append(f"'{f.name}' has {outside:,} values outside the plausible range "
+                                        f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
+            elif f.type == "boolean":
+                ok = s.isna() | s.isin([True, False, 0, 1, "true", "false", "True", "False"])
+                if not ok.all():
+                    problems.append(f"'{f.name}' must be true/false, got {s[~ok].astype('string').head(3).tolist()}")
+                    continue
+                out[f.name] = s.map({True: True, False: False, 1: True, 0: False, "true": True, "True": True,
+                                     "false": False, "False": False}).astype("boolean")
+            elif f.type == "datetime":
+                parsed = pd.to_datetime(s, errors="coerce")
+                bad = parsed.isna() & s.notna()
+                if bad.any():
+                    problems.append(f"'{f.name}' must be a date/time, got {s[bad].astype('string').head(3).tolist()}")
+                    continue
+                out[f.name] = parsed
+            elif f.categories is not None:
+                text = s.astype("string")
+                k = int((text.notna() & ~text.isin(list(f.categories))).sum())
+                if k:
+                    unseen[f.name] = k
+            if not f.nullable and out[f.name].isna().any():
+                new_missing[f.name] = int(out[f.name].isna().sum())
+        if problems:
+            raise SchemaError(f"{source} does not fit the model's input schema: " + "; ".join(problems),
+                              column=problems[0].split("'")[1])
+        return out, CheckOutcome(n_rows=len(frame), extra_columns=extra, unseen_categories=unseen,
+                                 new_missing=new_missing)
+
+
+def infer_input_schema(train: pd.DataFrame, features: Sequence[str]) -> InputSchema:
+    """Derive the input schema from the training rows of ``features``.
+
+    Identifier columns (ids grow with every new row) get no range or categories.
+    """
+    from mltoolkit.data.schema import infer_schema
+
+    ids = set(infer_schema(train[list(features)]).of_kind("identifier"))
+    fields = []
+    for name in features:
+        s = train[name]
+        kind = _kind(s)
+        lo = hi = None
+        cats = None
+        if name in ids:
+            fields.append(FieldSpec(str(name), kind, True))
+            continue
+        if kind in ("number", "integer") and s.notna().any():
+            lo, hi = float(s.min()), float(s.max())
+        if kind == "string":
+            levels = s.dropna().astype("string").unique()
+            if len(levels) <= _MAX_CATEGORIES:
+                cats = tuple(sorted(str(v) for v in levels))
+        fields.append(FieldSpec(str(name), kind, bool(s.isna().any()), lo, hi, cats))
+    return InputSchema(tuple(fields))

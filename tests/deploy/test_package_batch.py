@@ -1,0 +1,102 @@
+"""Model packages and batch prediction on a small trained model."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from mltoolkit.data import make_trial_conversion
+from mltoolkit.deploy import build_package, load_package, predict_batch
+from mltoolkit.errors import DataError, ModelPackageError, SchemaError
+from mltoolkit.framing import make_card
+from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deploy")
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
+        collect_data("demo://trial_conversion?rows=1500", card)
+        prepare_data(card)
+        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
+        evaluate_stage(card, importance_repeats=0)
+        build_package("package")
+    finally:
+        os.chdir(cwd)
+    return root / "package"
+
+
+def test_package_holds_schema_card_and_checksums(package):
+    manifest = json.loads((package / "package.json").read_text())
+    assert {"model.skops", "input_schema.json", "model_card.md", "evaluation.json"} <= set(manifest["files"])
+    assert 0 < manifest["decision_threshold"] < 1
+    pkg = load_package(package)
+    assert "prospect_id" in pkg.schema.names and len(pkg.version) == 12
+    with pytest.raises(ModelPackageError, match="exists and is not empty"):
+        build_package(package, model_path=package.parent / "models" / "model.skops",
+                      data_dir=package.parent / "data", artifacts_dir=package.parent / "artifacts")
+
+
+def test_tampered_package_is_refused(package, tmp_path):
+    import shutil
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(package, copy)
+    schema = json.loads((copy / "input_schema.json").read_text())
+    schema["fields"][0]["maximum"] = 1e12
+    (copy / "input_schema.json").write_text(json.dumps(schema))
+    with pytest.raises(ModelPackageError, match="input_schema.json has changed"):
+        load_package(copy)
+    with pytest.raises(ModelPackageError, match="not a model package"):
+        load_package(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_batch_scores_in_chunks_and_stamps_rows(package, tmp_path, suffix):
+    df = make_trial_conversion(2300, seed=9).drop(columns="converted").assign(extra_col=1)
+    df.loc[:9, "location"] = "Atlantis"
+    src = tmp_path / f"in{suffix}"
+    df.to_csv(src, index=False) if suffix == ".csv" else df.to_parquet(src, index=False)
+    out = tmp_path / f"out{suffix}"
+    result = predict_batch(package, str(src), out, chunk_rows=1000, keep_columns=("prospect_id",))
+    scored = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert result.rows == 2300 and result.chunks == 3 and len(scored) == 2300
+    assert scored["row"].tolist() == list(range(2300))
+    assert scored["prospect_id"].tolist() == df["prospect_id"].tolist()
+    assert scored["score"].between(0, 1).all() and scored["model_version"].nunique() == 1
+    assert result.unseen_categories == {"location": 10} and result.extra_columns == ("extra_col",)
+    # Same rows, same scores as scoring all at once.
+    whole, _ = load_package(package).predict_frame(df)
+    assert scored["score"].to_numpy() == pytest.approx(whole["score"].to_numpy())
+
+
+def test_bad_batches_leave_no_output(package, tmp_path):
+    df = make_trial_conversion(300, seed=3).drop(columns="converted")
+    bad = df.drop(columns=["location"])
+    bad.to_csv(tmp_path / "missing.csv", index=False)
+    out = tmp_path / "out.csv"
+    with pytest.raises(SchemaError, match=r"lacks column\(s\) \['location'\]"):
+        predict_batch(package, str(tmp_path / "missing.csv"), out)
+    wrong = df.assign(website_visits="many")
+    wrong.to_csv(tmp_path / "wrong.csv", index=False)
+    with pytest.raises(SchemaError, match="'website_visits' must be a number"):
+        predict_batch(package, str(tmp_path / "wrong.csv"), out)
+    far = df.assign(days_in_trial=1e6)
+    far.to_csv(tmp_path / "far.csv", index=False)
+    with pytest.raises(SchemaError, match="'days_in_trial' has 300 values outside the plausible range"):
+        predict_batch(package, str(tmp_path / "far.csv"), out)
+    df.head(0).to_csv(tmp_path / "empty.csv", index=False)
+    with pytest.raises(DataError, match="no rows"):
+        predict_batch(package, str(tmp_path / "empty.csv"), out)
+    # Later chunk fails: the first chunk's rows must not survive either.
+    late = pd.concat([df, df.assign(website_visits="x")], ignore_index=True)
+    late.to_csv(tmp_path / "late.csv", index=False)
+    with pytest.raises(SchemaError):
+        predict_batch(package, str(tmp_path / "late.csv"), out, chunk_rows=300)
+    assert not out.exists() and not list(tmp_path.glob(".out.csv.*"))

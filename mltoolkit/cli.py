@@ -98,6 +98,24 @@ def _build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_cmd_runs_compare)
 
+    p = sub.add_parser("predict", help="score a CSV, Parquet or SQL table with a model package")
+    p.add_argument("model", type=Path, help="model package folder (built by the deployment stage)")
+    p.add_argument("data", help="CSV/Parquet path, SQLite file or SQLAlchemy URL (with --table/--query)")
+    p.add_argument("--out", type=Path, required=True, help="predictions file (.csv or .parquet)")
+    p.add_argument("--table", help="SQL sources: table to read")
+    p.add_argument("--query", help="SQL sources: SELECT query")
+    p.add_argument("--keep", nargs="*", default=[], help="input columns copied to the output (e.g. an id)")
+    p.add_argument("--chunk-rows", type=int, default=100_000, help="rows scored at a time (bounds memory)")
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("serve", help="online predictions over HTTP (POST /predict, GET /health, GET /metadata)")
+    p.add_argument("model", type=Path, help="model package folder")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log", type=Path, default=Path("predictions.db"), help="SQLite prediction log")
+    p.add_argument("--max-body-mb", type=float, default=10.0, help="largest request body accepted")
+    p.set_defaults(func=_cmd_serve)
+
     p = sub.add_parser("demo", help="init + run + report on the bundled demo data, in one command")
     p.add_argument("directory", type=Path, nargs="?", default=Path("mltoolkit-demo"))
     p.set_defaults(func=_cmd_demo)
@@ -384,6 +402,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"executive report (run FAILED): {out.resolve()}")
         return _report_failure(record)
     print(f"executive report: {out.resolve()}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from mltoolkit.deploy import predict_batch
+
+    result = predict_batch(args.model, _source(args.data), args.out, chunk_rows=args.chunk_rows, table=args.table,
+                           query=args.query, keep_columns=tuple(args.keep), progress=sys.stderr.isatty())
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{result.rows:,} rows scored in {result.seconds:.1f} s by model {result.model_version}: {result.output}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from mltoolkit.deploy.server import serve
+
+    print(f"serving model package {args.model} on http://{args.host}:{args.port} (log: {args.log})", flush=True)
+    serve(args.model, host=args.host, port=args.port, log_path=args.log, max_body_bytes=int(args.max_body_mb * 2**20))
     return 0
 
 

@@ -47,8 +47,12 @@ class ModelPackage:
     def predict_frame(self, frame: pd.DataFrame, *, source: str = "the input") -> tuple[pd.DataFrame, Any]:
         """Check ``frame`` against the schema and score it; returns predictions and the check outcome."""
         X, outcome = self.schema.check(frame, source=source)
+        return self.score(X), outcome
+
+    def score(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Predictions for rows already checked by ``schema.check``: ``prediction`` (and ``score``)."""
         enc = self.info["encoding"]
-        out = pd.DataFrame(index=frame.index)
+        out = pd.DataFrame(index=X.index)
         if enc["kind"] == "binary":
             proba = self.model.predict_proba(X)[:, 1]
             threshold = float(self.manifest.get("decision_threshold") or 0.5)
@@ -59,11 +63,11 @@ class ModelPackage:
         elif enc["kind"] == "multiclass":
             proba = self.model.predict_proba(X)
             classes = [str(c) for c in self.model.classes_]
-            out["prediction"] = pd.Series(proba.argmax(axis=1), index=frame.index).map(dict(enumerate(classes)))
+            out["prediction"] = pd.Series(proba.argmax(axis=1), index=X.index).map(dict(enumerate(classes)))
             out["score"] = proba.max(axis=1)
         else:
             out["prediction"] = self.model.predict(X)
-        return out, outcome
+        return out
 
 
 def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model.skops", data_dir: str | Path = "data",

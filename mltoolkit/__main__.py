@@ -1,0 +1,4 @@
+"""`python -m mltoolkit` runs the command line."""
+from mltoolkit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The prediction server as a real process on loopback: predict, health, metadata, bad requests, the log."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from mltoolkit.data import load, make_trial_conversion
+from mltoolkit.deploy import build_package
+from mltoolkit.framing import make_card
+from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serve")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
+        collect_data("demo://trial_conversion?rows=1500", card)
+        prepare_data(card)
+        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
+        evaluate_stage(card, importance_repeats=0)
+        build_package("package")
+    finally:
+        os.chdir(cwd)
+    port = _free_port()
+    log = root / "predictions.db"
+    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(root / "package"), "--port", str(port),
+                             "--log", str(log), "--max-body-mb", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail("server did not answer within 60 s")
+            time.sleep(0.3)
+    yield base, log
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def _post(base: str, body: bytes) -> tuple[int, dict]:
+    req = urllib.request.Request(f"{base}/predict", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def _records(n: int, seed: int = 1) -> list[dict]:
+    df = make_trial_conversion(n, seed=seed).drop(columns="converted")
+    return json.loads(df.to_json(orient="records", date_format="iso"))
+
+
+def test_predicts_and_logs_every_row(server):
+    base, log = server
+    status, out = _post(base, json.dumps({"records": _records(5)}).encode())
+    assert status == 200, out
+    assert len(out["predictions"]) == 5 and all(0 <= s <= 1 for s in out["scores"])
+    meta = json.loads(urllib.request.urlopen(f"{base}/metadata").read())
+    assert meta["model_version"] == out["model_version"] and meta["input_schema"]["fields"]
+    logged = load(str(log), table="predictions")
+    assert len(logged) >= 5 and {"website_visits", "prediction", "score", "model_version"} <= set(logged.columns)
+
+
+def test_bad_requests_name_the_field(server):
+    base, _ = server
+    rec = _records(1)[0]
+    missing = {k: v for k, v in rec.items() if k != "location"}
+    status, out = _post(base, json.dumps({"records": [missing]}).encode())
+    assert status == 422 and "location" in out["error"] and out["field"] == "location"
+    status, out = _post(base, json.dumps({"records": [{**rec, "website_visits": "lots"}]}).encode())
+    assert status == 422 and "'website_visits' must be a number" in out["error"]
+    status, out = _post(base, json.dumps({"records": [{**rec, "surprise": 1}]}).encode())
+    assert status == 200 and "ignored extra columns: surprise" in out["warnings"]
+    status, out = _post(base, b"{not json")
+    assert status == 400
+    status, out = _post(base, json.dumps({"records": []}).encode())
+    assert status == 422
+
+
+def test_oversized_body_is_refused_without_reading_it(server):
+    base, _ = server
+    big = b'{"records": [' + b'{"a": "' + b"x" * (100 * 2**20) + b'"}]}'
+    t0 = time.perf_counter()
+    try:
+        status, out = _post(base, big)
+    except (ConnectionError, urllib.error.URLError):  # the server may close the socket mid-upload
+        status, out = 413, {"error": "connection closed"}
+    assert status == 413 and time.perf_counter() - t0 < 30
+    assert urllib.request.urlopen(f"{base}/health").status == 200

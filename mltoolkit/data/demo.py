@@ -172,13 +172,15 @@ def load_demo(uri: str) -> pd.DataFrame:
     (50, 14)
     """
     parts = urlsplit(uri)
+    if parts.netloc == "experiment":
+        return _experiment(uri, parts.query)
     preset = parts.path.strip("/")
     if preset not in PRESETS:
         raise ConfigError(f"unknown demo preset {preset!r} in {uri!r}; presets are: "
                           f"{', '.join(p or '(none)' for p in PRESETS)}", parameter="source")
     if parts.netloc not in ("", "trial_conversion"):
-        raise ConfigError(f"unknown demo dataset {parts.netloc!r} in {uri!r}; the demo dataset is "
-                          "'demo://trial_conversion'", parameter="source")
+        raise ConfigError(f"unknown demo dataset {parts.netloc!r} in {uri!r}; the demo datasets are "
+                          "'demo://trial_conversion' and 'demo://experiment'", parameter="source")
     converters = {"rows": ("n_rows", int), "seed": ("seed", int), "drift": ("drift", float),
                   "start": ("start", str), "days": ("days", int), "missing_rate": ("missing_rate", float)}
     kwargs: dict[str, object] = dict(PRESETS[preset])
@@ -193,3 +195,23 @@ def load_demo(uri: str) -> pd.DataFrame:
             raise ConfigError(f"demo option {key}={value!r} in {uri!r} is not a valid {convert.__name__}",
                               parameter="source") from None
     return make_trial_conversion(**kwargs)
+
+
+def _experiment(uri: str, query: str) -> pd.DataFrame:
+    """``demo://experiment?users=20000&lift=0.15&seed=0``: an A/B experiment log."""
+    from mltoolkit.data.experiment import make_experiment_log
+
+    converters = {"users": ("n_users", int), "lift": ("lift", float), "seed": ("seed", int),
+                  "control_rate": ("control_rate", float), "treatment_share": ("treatment_share", float)}
+    kwargs: dict[str, object] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key not in converters:
+            raise ConfigError(f"unknown option {key!r} in {uri!r}; options are: {', '.join(converters)}",
+                              parameter="source")
+        name, convert = converters[key]
+        try:
+            kwargs[name] = convert(value)
+        except ValueError:
+            raise ConfigError(f"option {key}={value!r} in {uri!r} is not a valid {convert.__name__}",
+                              parameter="source") from None
+    return make_experiment_log(**kwargs)

@@ -18,10 +18,12 @@ from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.evaluate.registry import METRICS, check_metric_for_task, task_kind
 
-__all__ = ["TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card"]
+__all__ = ["RELEASE_LIMITS", "TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card"]
 
 TASKS = ("binary_classification", "multiclass_classification", "regression")
 _BASELINE_KINDS = ("dummy", "value")
+#: Release limits and their defaults: package size, single-row latency (99th percentile), batch throughput.
+RELEASE_LIMITS = {"max_package_mb": 50.0, "max_latency_p99_ms": 20.0, "min_batch_rows_per_s": 10_000.0}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +82,9 @@ class ProjectCard:
         Who reads the results.
     monitoring : dict
         Thresholds the monitoring stage uses (``drift_share``, ``success_threshold``, ...).
+    release : dict
+        Limits checked before a model is released (``max_package_mb``,
+        ``max_latency_p99_ms``, ``min_batch_rows_per_s``).
     """
 
     project: str
@@ -92,6 +97,7 @@ class ProjectCard:
     baseline: Baseline = dataclasses.field(default_factory=Baseline)
     stakeholders: tuple[str, ...] = ()
     monitoring: dict[str, Any] = dataclasses.field(default_factory=dict)
+    release: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def task_kind(self) -> str:
@@ -161,7 +167,8 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
               business_goal: str = "", decision: str = "", positive_class: Any = None,
               constraint_metric: str | None = None, constraint_threshold: float | None = None,
               baseline: str | float = "dummy", baseline_description: str | None = None,
-              stakeholders: Sequence[str] = (), monitoring: Mapping[str, Any] | None = None) -> ProjectCard:
+              stakeholders: Sequence[str] = (), monitoring: Mapping[str, Any] | None = None,
+              release: Mapping[str, Any] | None = None) -> ProjectCard:
     """Build and validate a :class:`ProjectCard`.
 
     Parameters
@@ -185,6 +192,8 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
         Who reads the results.
     monitoring : mapping, optional
         Thresholds for monitoring (e.g. ``{"drift_share": 0.5}``).
+    release : mapping, optional
+        Release limits (see :data:`RELEASE_LIMITS` for names and defaults).
 
     Raises
     ------
@@ -210,6 +219,9 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
             raise ConfigError("a constraint picks the decision threshold, so it needs a binary task and "
                               "threshold-dependent metrics (precision, recall, f1, accuracy)",
                               parameter="constraint_metric")
+    unknown = sorted(set(release or {}) - set(RELEASE_LIMITS))
+    if unknown:
+        raise ConfigError(f"unknown release limit(s) {unknown}; use {sorted(RELEASE_LIMITS)}", parameter="release")
     if isinstance(baseline, str) and baseline == "dummy":
         base = Baseline("dummy", None, baseline_description or Baseline().description)
     else:
@@ -220,7 +232,8 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
                        target=target, success=SuccessCriterion(metric, threshold, constraint_metric,
                                                                constraint_threshold),
                        positive_class=positive_class, baseline=base, stakeholders=tuple(map(str, stakeholders)),
-                       monitoring=dict(monitoring or {}))
+                       monitoring=dict(monitoring or {}),
+                       release={**RELEASE_LIMITS, **{k: float(v) for k, v in (release or {}).items()}})
 
 
 def save_card(card: ProjectCard, path: str | Path) -> Path:
@@ -270,6 +283,6 @@ def load_card(path: str | Path) -> ProjectCard:
             positive_class=raw.get("positive_class"),
             baseline="dummy" if baseline.get("kind", "dummy") == "dummy" else baseline.get("value"),
             baseline_description=baseline.get("description"), stakeholders=raw.get("stakeholders") or (),
-            monitoring=raw.get("monitoring") or {})
+            monitoring=raw.get("monitoring") or {}, release=raw.get("release") or {})
     except ConfigError as exc:
         raise ConfigError(f"project card {path}: {exc.message}", path=str(path), parameter=exc.parameter) from None

@@ -100,3 +100,18 @@ def test_bad_batches_leave_no_output(package, tmp_path):
     with pytest.raises(SchemaError):
         predict_batch(package, str(tmp_path / "late.csv"), out, chunk_rows=300)
     assert not out.exists() and not list(tmp_path.glob(".out.csv.*"))
+
+
+def test_release_checks_measure_against_limits(package):
+    from mltoolkit.deploy import release_checks
+
+    pkg = load_package(package)
+    sample = make_trial_conversion(500, seed=11).drop(columns="converted")
+    report = release_checks(pkg, sample, n_single=30, batch_rows=2000)
+    names = [c.name for c in report.checks]
+    assert names == ["package size", "single-row latency p99", "batch throughput"]
+    assert report.latency_p50_ms <= report.latency_p99_ms and report.checks[2].value > 0
+    strict = release_checks(pkg, sample, n_single=10, batch_rows=500, limits={"max_package_mb": 0.0001})
+    assert not strict.passed and not strict.checks[0].passed
+    with pytest.raises(DataError, match="no rows"):
+        release_checks(pkg, sample.head(0))

@@ -1,10 +1,11 @@
 """What each lifecycle stage does, as one call per stage; the stage notebooks call these."""
 from mltoolkit.stages.collection import CollectionResult, collect_data, resolve_expectations
+from mltoolkit.stages.deployment import DeploymentResult, deploy_stage
 from mltoolkit.stages.evaluation import EvaluationResult, default_slice_columns, evaluate_stage
 from mltoolkit.stages.preparation import PreparationResult, prepare_data
 from mltoolkit.stages.training import train_stage
 
 __all__ = [
     "collect_data", "CollectionResult", "resolve_expectations", "prepare_data", "PreparationResult",
-    "train_stage", "evaluate_stage", "EvaluationResult", "default_slice_columns",
+    "train_stage", "evaluate_stage", "EvaluationResult", "default_slice_columns", "deploy_stage", "DeploymentResult",
 ]

@@ -7,6 +7,7 @@ from mltoolkit.widgets.monitoring import MonitoringSummary
 from mltoolkit.widgets.stages import (
     CardSummary,
     CollectionSummary,
+    DeploymentSummary,
     EvaluationDetails,
     EvaluationSummary,
     PreparationSummary,
@@ -17,5 +18,5 @@ from mltoolkit.widgets.stages import (
 __all__ = [
     "ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary", "MetricsWidget",
     "CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
-    "EvaluationDetails", "explore_evaluation",
+    "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
 ]

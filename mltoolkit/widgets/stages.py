@@ -12,6 +12,7 @@ from mltoolkit.plots import metrics as metric_plots
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.plots.training import plot_candidates, plot_importance
 from mltoolkit.stages.collection import CollectionResult
+from mltoolkit.stages.deployment import DeploymentResult
 from mltoolkit.stages.evaluation import EvaluationResult
 from mltoolkit.stages.preparation import PreparationResult
 from mltoolkit.train import TrainingResult
@@ -20,7 +21,7 @@ from mltoolkit.widgets.html import badge, esc, img_tag, section, table
 from mltoolkit.widgets.metrics import MetricsWidget
 
 __all__ = ["CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
-           "EvaluationDetails", "explore_evaluation"]
+           "EvaluationDetails", "explore_evaluation", "DeploymentSummary"]
 
 
 class _Static(ToolkitWidget):
@@ -195,3 +196,46 @@ def explore_evaluation(result: EvaluationResult, *, benefit_tp: float = 1.0, cos
     return MetricsWidget(result.curves, slices=result.slices,
                          threshold=result.threshold.threshold if result.threshold else 0.5,
                          benefit_tp=benefit_tp, cost_fp=cost_fp, cost_fn=cost_fn, benefit_tn=benefit_tn)
+
+
+class DeploymentSummary(_Static):
+    """Release checks, the scored batch and the A/B test verdict."""
+
+    def __init__(self, result: DeploymentResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"DeploymentSummary(model {self.result.model_version}, release passed={self.result.release.passed})"
+
+    def static_html(self) -> str:
+        r = self.result
+        rows = [(badge("pass", "good") if c.passed else badge("fail", "critical"), c.name,
+                 f"{format_number(c.value)} {c.unit}", f"{'≥' if c.name == 'batch throughput' else '≤'} "
+                 f"{format_number(c.limit)} {c.unit}") for c in r.release.checks]
+        body = "".join(f"<tr><td>{b}</td><td>{esc(n)}</td><td class='num'>{esc(v)}</td><td>{esc(lim)}</td></tr>"
+                       for b, n, v, lim in rows)
+        head = badge("ready to release", "good") if r.release.passed else badge("not ready", "critical")
+        parts = [section(f"Release checks: model {r.model_version}",
+                         f"<p>{head} single-row latency p50 {format_number(r.release.latency_p50_ms)} ms, "
+                         f"p99 {format_number(r.release.latency_p99_ms)} ms</p><table class='mlt-t'><tr><th></th>"
+                         f"<th>Check</th><th>Measured</th><th>Limit</th></tr>{body}</table>"
+                         + (f"<p class='mlt-note'>Registered in MLflow as version {esc(r.registered_version)} "
+                            "(alias staging).</p>" if r.registered_version else ""))]
+        if r.batch is not None:
+            b = r.batch
+            notes = "".join(f"<li>{esc(w)}</li>" for w in b.warnings)
+            parts.append(section("Batch prediction", f"<p>{b.rows:,} rows scored in {b.seconds:.1f} s "
+                                 f"({b.rows / max(b.seconds, 1e-9):,.0f} rows/s) into {esc(b.output)}</p>"
+                                 + (f"<ul>{notes}</ul>" if notes else "")))
+        if r.ab_test is not None:
+            a = r.ab_test
+            level = {"expand": "good", "stop": "critical", "continue": "warning"}[a.recommendation]
+            facts = [("Test", a.test), ("Control", f"{format_number(a.control)} ({a.n_control:,} users)"),
+                     ("Treatment", f"{format_number(a.treatment)} ({a.n_treatment:,} users)"),
+                     ("Difference (95% CI)" if abs(a.alpha - 0.05) < 1e-9 else "Difference (CI)",
+                      f"{format_number(a.difference)} [{format_number(a.ci_low)}, {format_number(a.ci_high)}]"),
+                     ("Relative lift", format_share(a.relative_lift) if a.relative_lift is not None else "–"),
+                     ("p-value", format_number(a.p_value))]
+            parts.append(section(f"A/B test on {a.metric}", f"<p>{badge(a.recommendation, level)} {esc(a.message)}</p>"
+                                 + table(facts, ["", ""])))
+        return "".join(parts)

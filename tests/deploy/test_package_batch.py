@@ -115,3 +115,18 @@ def test_release_checks_measure_against_limits(package):
     assert not strict.passed and not strict.checks[0].passed
     with pytest.raises(DataError, match="no rows"):
         release_checks(pkg, sample.head(0))
+
+
+def test_cli_predict_writes_file_and_reports_errors_in_one_line(package, tmp_path, capsys):
+    from mltoolkit.cli import main
+
+    df = make_trial_conversion(200, seed=12).drop(columns="converted")
+    df.to_parquet(tmp_path / "in.parquet", index=False)
+    assert main(["predict", str(package), str(tmp_path / "in.parquet"), "--out", str(tmp_path / "p.csv"),
+                 "--keep", "prospect_id"]) == 0
+    assert "200 rows scored" in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 200
+    df.drop(columns="role").to_parquet(tmp_path / "bad.parquet", index=False)
+    assert main(["predict", str(package), str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "q.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "role" in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "q.csv").exists()

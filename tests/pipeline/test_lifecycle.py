@@ -14,7 +14,8 @@ from mltoolkit.pipeline import execute_notebook, list_stages, stage_notebook
 
 pytestmark = pytest.mark.slow
 
-LIFECYCLE = ["problem_framing", "data_collection", "eda", "data_preparation", "training", "evaluation", "monitoring"]
+LIFECYCLE = ["problem_framing", "data_collection", "eda", "data_preparation", "training", "evaluation", "deployment",
+             "monitoring"]
 
 
 def _html(path) -> str:
@@ -40,6 +41,10 @@ def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
     assert (tmp_path / "mlflow.db").exists() and (tmp_path / "models" / "model.skops").exists()
     training = json.loads((tmp_path / "artifacts" / "training.json").read_text())
     assert training["mlflow_run_id"] and training["best_name"] != "dummy"
+    deployment = json.loads((tmp_path / "artifacts" / "deployment.json").read_text())
+    assert deployment["batch"]["rows"] == 5000 and (tmp_path / "package" / "package.json").exists()
+    assert deployment["ab_test"]["recommendation"] in ("expand", "continue", "stop")
+    assert len(deployment["release"]["checks"]) == 3
     # Monitoring compares production data with the training split written by data collection.
     drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
     assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]

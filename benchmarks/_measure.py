@@ -13,18 +13,27 @@ def run_measured(setup: str, body: str, python: str = sys.executable, timeout: f
     """Run ``setup`` then time ``body`` in a new interpreter.
 
     Returns ``{"seconds", "peak_mb", "base_mb", "extra"}``: wall time of the
-    body, the process's peak resident memory (ru_maxrss) after it, the peak
+    body, the process's peak resident memory (VmHWM) after it, the peak
     before it (data already built), and whatever the body stored in ``extra``.
     """
     code = textwrap.dedent(f"""
 import json, resource, time
+def _peak_mb():
+    # VmHWM starts afresh in a new program; ru_maxrss survives execve and would carry the parent's peak.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 extra = {{}}
 {textwrap.dedent(setup)}
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = _peak_mb()
 t0 = time.perf_counter()
 {textwrap.dedent(body)}
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = _peak_mb()
 print("@@RESULT@@" + json.dumps({{"seconds": seconds, "peak_mb": peak, "base_mb": base, "extra": extra}}))
 """)
     proc = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=timeout)

@@ -51,22 +51,25 @@ class CardSummary(_Static):
 
 
 class CollectionSummary(_Static):
-    """Expectation checks, data version and the split."""
+    """Data version, expectation checks (the failed ones, or all with ``all_checks=True``) and the split."""
 
-    def __init__(self, result: CollectionResult) -> None:
+    def __init__(self, result: CollectionResult, *, all_checks: bool = False) -> None:
         self.result = result
+        self.all_checks = all_checks
 
     def __repr__(self) -> str:
         return f"CollectionSummary({self.result.fingerprint.n_rows:,} rows, {self.result.fingerprint.short})"
 
     def static_html(self) -> str:
         r = self.result
+        shown = r.validation.checks if self.all_checks else r.validation.failed
         checks = [(badge("pass", "good") if c.passed else badge("fail", "critical"), c.check, c.column, c.detail)
-                  for c in r.validation.checks]
+                  for c in shown]
         body = "".join(f"<tr><td>{b}</td><td>{esc(k)}</td><td>{esc(col)}</td><td>{esc(d)}</td></tr>"
                        for b, k, col, d in checks)
         checks_html = (f'<table class="mlt-t"><tr><th></th><th>Check</th><th>Column</th><th>Result</th></tr>{body}'
-                       "</table>")
+                       "</table>") if checks else \
+            f"<p>{badge('pass', 'good')} all {len(r.validation.checks)} checks passed (details in data_validation.json)</p>"
         split_rows = [(name, format_number(n), format_share(r.split.target_mean.get(name))
                        if r.split.target_mean.get(name) is not None else "–") for name, n in r.split.rows.items()]
         facts = [("Source", r.source), ("Rows × columns", f"{r.fingerprint.n_rows:,} × {r.fingerprint.n_columns}"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,7 @@ from mltoolkit.data.demo import DEMO_SCHEME, load_demo
 from mltoolkit.data.schema import check_unique_columns
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 
-__all__ = ["load"]
+__all__ = ["load", "iter_sql"]
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz", ".bz2", ".zip", ".xz"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -178,7 +179,7 @@ def _read_parquet(path: Path, *, columns: list[str] | None, **kwargs: Any) -> pd
         raise DataError(f"cannot read Parquet data {path}: {exc}", path=str(path)) from None
 
 
-def _read_sql(source: str, *, table: str | None, query: str | None, **kwargs: Any) -> pd.DataFrame:
+def _sql_engine(source: str, table: str | None, query: str | None):  # noqa: ANN202 - sqlalchemy Engine
     import sqlalchemy as sa
 
     if (table is None) == (query is None):
@@ -193,20 +194,52 @@ def _read_sql(source: str, *, table: str | None, query: str | None, **kwargs: An
             raise DataError(f"SQLite file {path} does not exist; check the path", path=str(path))
         url = f"sqlite:///{path}"
     try:
-        engine = sa.create_engine(url)
+        return sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(f"cannot use database URL {source!r}: {exc}", path=source) from None
+
+
+def _check_table(conn: Any, source: str, table: str) -> None:
+    import sqlalchemy as sa
+
+    if not sa.inspect(conn).has_table(table):
+        names = sa.inspect(conn).get_table_names()
+        raise DataError(f"table {table!r} not found in {source}; tables are: {', '.join(names) or '(none)'}",
+                        path=source, parameter="table")
+
+
+def _read_sql(source: str, *, table: str | None, query: str | None, **kwargs: Any) -> pd.DataFrame:
+    import sqlalchemy as sa
+
+    engine = _sql_engine(source, table, query)
     try:
         with engine.connect() as conn:
             if table is not None:
-                if not sa.inspect(conn).has_table(table):
-                    names = sa.inspect(conn).get_table_names()
-                    raise DataError(
-                        f"table {table!r} not found in {source}; tables are: {', '.join(names) or '(none)'}",
-                        path=source, parameter="table",
-                    )
+                _check_table(conn, source, table)
                 return pd.read_sql_table(table, conn, **kwargs)
             return pd.read_sql_query(sa.text(query), conn, **kwargs)
+    except sa.exc.SQLAlchemyError as exc:
+        raise DataError(f"reading from {source} failed: {exc.__class__.__name__}: {exc.args[0] if exc.args else exc}", path=source) from None
+    finally:
+        engine.dispose()
+
+
+def iter_sql(source: str, *, table: str | None = None, query: str | None = None,
+             chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """Read a SQL table or query in chunks of ``chunk_rows`` rows (memory bounded by the chunk).
+
+    Same sources and errors as :func:`load` for SQL.
+    """
+    import sqlalchemy as sa
+
+    engine = _sql_engine(source, table, query)
+    try:
+        with engine.connect() as conn:
+            if table is not None:
+                _check_table(conn, source, table)
+                yield from pd.read_sql_table(table, conn, chunksize=chunk_rows)
+            else:
+                yield from pd.read_sql_query(sa.text(query), conn, chunksize=chunk_rows)
     except sa.exc.SQLAlchemyError as exc:
         raise DataError(f"reading from {source} failed: {exc.__class__.__name__}: {exc.args[0] if exc.args else exc}", path=source) from None
     finally:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load
+from mltoolkit.data.load import iter_sql
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.errors import ConfigError, DataError
 
@@ -64,7 +65,10 @@ def _chunks(source: str, chunk_rows: int, table: str | None, query: str | None) 
         pf = pq.ParquetFile(path)
         for batch in pf.iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
-    else:  # SQL, demo:// and other sources load() understands: read once, then slice
+    elif table is not None or query is not None or suffix in (".db", ".sqlite", ".sqlite3") or "://" in source \
+            and not str(source).startswith("demo://"):
+        yield from iter_sql(str(source), table=table, query=query, chunk_rows=chunk_rows)
+    else:  # demo:// data is generated in memory anyway: read once, then slice
         frame = load(source, table=table, query=query)
         for start in range(0, len(frame), chunk_rows):
             yield frame.iloc[start:start + chunk_rows]

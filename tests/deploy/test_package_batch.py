@@ -130,3 +130,17 @@ def test_cli_predict_writes_file_and_reports_errors_in_one_line(package, tmp_pat
     assert main(["predict", str(package), str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "q.csv")]) == 2
     err = capsys.readouterr().err
     assert "role" in err and len(err.strip().splitlines()) == 1 and not (tmp_path / "q.csv").exists()
+
+
+def test_sql_table_is_scored_in_chunks(package, tmp_path):
+    import sqlite3
+
+    df = make_trial_conversion(1200, seed=13).drop(columns="converted")
+    df["signup_date"] = df["signup_date"].astype(str)
+    with sqlite3.connect(tmp_path / "crm.db") as conn:
+        df.to_sql("prospects", conn, index=False)
+    result = predict_batch(package, str(tmp_path / "crm.db"), tmp_path / "p.parquet", table="prospects",
+                           chunk_rows=500)
+    assert result.rows == 1200 and result.chunks == 3
+    with pytest.raises(DataError, match="table 'nope' not found"):
+        predict_batch(package, str(tmp_path / "crm.db"), tmp_path / "q.parquet", table="nope")

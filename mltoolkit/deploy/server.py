@@ -5,6 +5,9 @@
   package's input schema; errors (HTTP 422) name the field. Bodies over
   ``max_body_bytes`` are refused (HTTP 413) before they are read in full.
 - ``GET /health``, ``GET /metadata`` (input schema, outputs, model version).
+- ``GET /metrics``: Prometheus text format (prometheus-client): requests by
+  status, latency histogram, predictions by class, validation failures by
+  field, process CPU and memory.
 - Every prediction is appended to the prediction log (SQLite), which the
   monitoring stage reads as its current data.
 """
@@ -18,7 +21,15 @@ from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.deploy.prediction_log import PredictionLog
@@ -42,8 +53,15 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
                 "outputs": json.loads((pkg.directory / "output.json").read_text(encoding="utf-8")),
                 "max_body_bytes": max_body_bytes, "max_records": max_records}
 
+    metrics = _Metrics()
+
     def problem(status: int, message: str, **extra: Any) -> JSONResponse:
+        metrics.requests.labels(status=str(status)).inc()
         return JSONResponse(status_code=status, content={"error": message, **extra})
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -55,6 +73,10 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
 
     @app.post("/predict")
     async def predict(request: Request) -> Any:
+        with metrics.latency.time():
+            return await _predict(request)
+
+    async def _predict(request: Request) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
             return problem(413, f"request body of {int(declared):,} bytes is over the limit of {max_body_bytes:,}; "
@@ -80,6 +102,7 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
         try:
             checked, outcome = pkg.schema.check(frame, source="the request")
         except MLToolkitError as exc:
+            metrics.validation_failures.labels(field=str(exc.column)).inc()
             return problem(422, exc.message, field=exc.column)
         preds = pkg.score(checked)
         request_id = secrets.token_hex(8)
@@ -92,10 +115,29 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
             out["scores"] = [float(x) for x in preds["score"]]
         if outcome.warnings:
             out["warnings"] = outcome.warnings
+        metrics.requests.labels(status="200").inc()
+        for label, count in preds["prediction"].astype(str).value_counts().items():
+            metrics.predictions.labels(prediction=label).inc(int(count))
         return out
 
     app.state.prediction_log = log
     return app
+
+
+class _Metrics:
+    """The service's Prometheus metrics, in a registry of its own (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("mltoolkit_requests", "Prediction requests by HTTP status", ["status"],
+                                registry=self.registry)
+        self.latency = Histogram("mltoolkit_request_seconds", "Time to answer a prediction request",
+                                 buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=self.registry)
+        self.predictions = Counter("mltoolkit_predictions", "Predictions served, by predicted class or value",
+                                   ["prediction"], registry=self.registry)
+        self.validation_failures = Counter("mltoolkit_validation_failures", "Requests refused by the input schema",
+                                           ["field"], registry=self.registry)
+        ProcessCollector(registry=self.registry)
 
 
 def serve(package: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_path: str | Path = "predictions.db",

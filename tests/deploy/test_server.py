@@ -115,3 +115,19 @@ def test_oversized_body_is_refused_without_reading_it(server):
         status, out = 413, {"error": "connection closed"}
     assert status == 413 and time.perf_counter() - t0 < 30
     assert urllib.request.urlopen(f"{base}/health").status == 200
+
+
+def test_metrics_are_scraped_in_prometheus_format(server):
+    base, _ = server
+    _post(base, json.dumps({"records": _records(3, seed=7)}).encode())
+    _post(base, json.dumps({"records": [{"website_visits": 1}]}).encode())
+    text = urllib.request.urlopen(f"{base}/metrics").read().decode()
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    ok = sum(s.value for s in families["mltoolkit_requests"].samples
+             if s.name.endswith("_total") and s.labels["status"] == "200")
+    assert ok >= 1
+    assert any(s.labels.get("status") == "422" for s in families["mltoolkit_requests"].samples)
+    assert sum(s.value for s in families["mltoolkit_predictions"].samples if s.name.endswith("_total")) >= 3
+    assert "mltoolkit_request_seconds" in families and "process_resident_memory_bytes" in text

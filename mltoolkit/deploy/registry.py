@@ -49,12 +49,17 @@ def version_with_alias(name: str, alias: str) -> str | None:
         return None
 
 
-def promote(name: str, version: str, alias: str = "production") -> str | None:
-    """Point ``alias`` at ``version``; return the version it pointed at before (None if unset)."""
+def promote(name: str, version: str, alias: str = "production", *, reason: str | None = None) -> str | None:
+    """Point ``alias`` at ``version``; return the version it pointed at before (None if unset).
+
+    ``reason`` is recorded on the model version (tag ``promotion_reason``).
+    """
     _check_alias(alias)
     client = _client()
     previous = version_with_alias(name, alias)
     client.set_registered_model_alias(name, alias, str(version))
+    if reason:
+        client.set_model_version_tag(name, str(version), "promotion_reason", reason[:5000])
     if previous is not None and previous != str(version):
         client.set_registered_model_tag(name, f"previous_{alias}", previous)
     return previous

@@ -3,9 +3,11 @@ from mltoolkit.stages.collection import CollectionResult, collect_data, resolve_
 from mltoolkit.stages.deployment import DeploymentResult, deploy_stage
 from mltoolkit.stages.evaluation import EvaluationResult, default_slice_columns, evaluate_stage
 from mltoolkit.stages.preparation import PreparationResult, prepare_data
+from mltoolkit.stages.retraining import RetrainingResult, retrain_stage
 from mltoolkit.stages.training import train_stage
 
 __all__ = [
     "collect_data", "CollectionResult", "resolve_expectations", "prepare_data", "PreparationResult",
     "train_stage", "evaluate_stage", "EvaluationResult", "default_slice_columns", "deploy_stage", "DeploymentResult",
+    "retrain_stage", "RetrainingResult",
 ]

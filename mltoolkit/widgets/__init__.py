@@ -11,6 +11,7 @@ from mltoolkit.widgets.stages import (
     EvaluationDetails,
     EvaluationSummary,
     PreparationSummary,
+    RetrainingSummary,
     TrainingSummary,
     explore_evaluation,
 )
@@ -19,4 +20,5 @@ __all__ = [
     "ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary", "MetricsWidget",
     "CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
     "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
+    "RetrainingSummary",
 ]

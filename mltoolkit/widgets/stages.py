@@ -15,13 +15,15 @@ from mltoolkit.stages.collection import CollectionResult
 from mltoolkit.stages.deployment import DeploymentResult
 from mltoolkit.stages.evaluation import EvaluationResult
 from mltoolkit.stages.preparation import PreparationResult
+from mltoolkit.stages.retraining import RetrainingResult
 from mltoolkit.train import TrainingResult
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.html import badge, esc, img_tag, section, table
 from mltoolkit.widgets.metrics import MetricsWidget
 
 __all__ = ["CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
-           "EvaluationDetails", "explore_evaluation", "DeploymentSummary"]
+           "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
+           "RetrainingSummary"]
 
 
 class _Static(ToolkitWidget):
@@ -242,3 +244,27 @@ class DeploymentSummary(_Static):
             parts.append(section(f"A/B test on {a.metric}", f"<p>{badge(a.recommendation, level)} {esc(a.message)}</p>"
                                  + table(facts, ["", ""])))
         return "".join(parts)
+
+
+class RetrainingSummary(_Static):
+    """What the retraining loop decided, and the champion/challenger comparison behind it."""
+
+    def __init__(self, result: RetrainingResult) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"RetrainingSummary(ran={self.result.ran}, promoted={self.result.promoted})"
+
+    def static_html(self) -> str:
+        r = self.result
+        c = r.comparison
+        if c is None:
+            return section("Retraining", f"<p>{badge('skipped', 'info')} {esc(r.summary)}</p>")
+        level = {"promote": "good", "keep": "warning", "inconclusive": "info"}[c.verdict]
+        facts = [("Metric", c.metric), ("Champion", format_number(c.champion)),
+                 ("Challenger", format_number(c.challenger)),
+                 ("Gain (95% bootstrap interval)", f"{format_number(c.difference)} [{format_number(c.ci_low)}, "
+                                                   f"{format_number(c.ci_high)}]"),
+                 ("Held-out rows", f"{c.n_rows:,}"), ("New labeled rows", f"{r.new_rows:,}"),
+                 ("Promoted", "yes" if r.promoted else "no")]
+        return section("Retraining", f"<p>{badge(c.verdict, level)} {esc(r.summary)}</p>" + table(facts, ["", ""]))

@@ -15,7 +15,7 @@ from mltoolkit.pipeline import execute_notebook, list_stages, stage_notebook
 pytestmark = pytest.mark.slow
 
 LIFECYCLE = ["problem_framing", "data_collection", "eda", "data_preparation", "training", "evaluation", "deployment",
-             "monitoring"]
+             "monitoring", "retraining"]
 
 
 def _html(path) -> str:
@@ -48,6 +48,10 @@ def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
     # Monitoring compares production data with the training split written by data collection.
     drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
     assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]
+    # Monitoring recommended retraining on the drifted batch, so the loop ran and decided.
+    retraining = json.loads((tmp_path / "artifacts" / "retraining.json").read_text())
+    assert retraining["ran"] is True and retraining["comparison"]["verdict"] in ("promote", "keep", "inconclusive")
+    assert retraining["promoted"] is False and retraining["summary"]
     assert "PASS" in _html(outputs["evaluation"]) or "FAIL" in _html(outputs["evaluation"])
     assert "Candidate models" in _html(outputs["training"]) or "Candidates" in _html(outputs["training"])
 

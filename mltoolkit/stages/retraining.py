@@ -1,0 +1,160 @@
+"""Stage 09, retraining: a challenger trained with newly labeled data, compared with the champion.
+
+The challenger is built in its own folder (``challenger/``) by the same
+preparation, training and evaluation functions as the champion, so a failure
+leaves the champion untouched. Both are compared on held-out rows of the new
+data. Nothing is promoted unless asked (``auto_promote``); promotion keeps the
+previous champion next to the new one for a one-step rollback and, when a
+registry name is given, moves the MLflow ``production`` alias and records why.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.data import load, load_split
+from mltoolkit.data.split import Split, SplitSummary, save_splits
+from mltoolkit.errors import DataError, SchemaError
+from mltoolkit.framing import ProjectCard
+from mltoolkit.models import load_model, read_model_info
+from mltoolkit.retrain.compare import ModelComparison, compare_champion_challenger
+from mltoolkit.stages.evaluation import default_slice_columns, evaluate_stage
+from mltoolkit.stages.preparation import prepare_data
+from mltoolkit.stages.training import train_stage
+from mltoolkit.train import TargetEncoding
+
+__all__ = ["RetrainingResult", "retrain_stage", "WINDOWS"]
+
+WINDOWS = ("full", "recent")
+
+
+@dataclasses.dataclass(frozen=True)
+class RetrainingResult:
+    ran: bool
+    summary: str
+    comparison: ModelComparison | None = None
+    promoted: bool = False
+    challenger_dir: str | None = None
+    new_rows: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _check_new_data(new: pd.DataFrame, train: pd.DataFrame, target: str, source: str) -> None:
+    if target not in new.columns or new[target].isna().all():
+        raise DataError(f"new data {source} has no labels (target '{target}' is missing or empty); retraining needs "
+                        "labeled rows — wait for the outcomes, or join them in first", column=target, path=source)
+    missing = sorted(set(train.columns) - set(new.columns))
+    extra = sorted(set(new.columns) - set(train.columns))
+    if missing or extra:
+        raise SchemaError(f"new data {source} has other columns than the training data: missing {missing}, "
+                          f"unexpected {extra}; align the columns (or retrain from scratch)", path=source,
+                          column=(missing or extra)[0])
+
+
+def _scores(model: Any, info: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
+    kind = info["encoding"]["kind"]
+    return model.predict_proba(X)[:, 1] if kind == "binary" else model.predict(X)
+
+
+def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = None, data_dir: str | Path = "data",
+                  models_dir: str | Path = "models", artifacts_dir: str | Path = "artifacts",
+                  challenger_dir: str | Path = "challenger", window: str = "full", holdout_share: float = 0.3,
+                  only_if_recommended: bool = True, auto_promote: bool = False, registry_name: str | None = None,
+                  candidates: list[str] | None = None, time_budget_s: float = 30.0, track: bool = True,
+                  n_boot: int = 300, seed: int = 42) -> RetrainingResult:
+    """Train a challenger on old + new labeled data, compare it with the champion, optionally promote it.
+
+    Writes ``<artifacts_dir>/retraining.json`` (its ``summary`` is the sentence the
+    executive report shows).
+    """
+    art, models = Path(artifacts_dir), Path(models_dir)
+    if window not in WINDOWS:
+        from mltoolkit.errors import ConfigError
+
+        raise ConfigError(f"window must be one of {', '.join(WINDOWS)}, got {window!r}", parameter="window")
+    alerts = _read_json(art / "alerts.json")
+    if only_if_recommended and alerts and alerts.get("retrain") is False:
+        result = RetrainingResult(False, "Monitoring found no reason to retrain; the production model stays.")
+        (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+        return result
+    train = load_split(data_dir, "train")
+    new = load(new_data, table=new_table)
+    _check_new_data(new, train, card.target, str(new_data))
+    new = new[new[card.target].notna()].reset_index(drop=True)
+    card.check_target(new[card.target], source=str(new_data))
+    rng = np.random.default_rng(seed)
+    holdout_mask = rng.random(len(new)) < holdout_share
+    holdout, new_train = new[holdout_mask].reset_index(drop=True), new[~holdout_mask].reset_index(drop=True)
+
+    # The challenger: same stages, its own folder. The old validation split picks its threshold.
+    ch = Path(challenger_dir)
+    shutil.rmtree(ch, ignore_errors=True)
+    combined = pd.concat([train, new_train], ignore_index=True) if window == "full" else new_train
+    split = Split(train=combined, validation=load_split(data_dir, "validation"), test=holdout,
+                  summary=SplitSummary(strategy=f"retraining ({window})", seed=seed,
+                                       rows={"train": len(combined), "validation": 0, "test": len(holdout)},
+                                       target_mean={}, time_range=None))
+    save_splits(split, ch / "data")
+    for name in ("data_fingerprint.json", "split.json"):
+        if (art / name).exists():
+            (ch / "artifacts").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(art / name, ch / "artifacts" / name)
+    champion_info = read_model_info(models / "model.skops")
+    prep = _read_json(art / "preprocessing.json").get("summary", {}).get("options", {})
+    prepare_data(card, data_dir=ch / "data", options=prep, preprocessor_path=ch / "models" / "preprocessor.skops",
+                 artifacts_dir=ch / "artifacts")
+    train_stage(card, data_dir=ch / "data", preprocessor_path=ch / "models" / "preprocessor.skops",
+                model_path=ch / "models" / "model.skops", candidates=candidates, time_budget_s=time_budget_s,
+                seed=seed, track=track, artifacts_dir=ch / "artifacts")
+    evaluate_stage(card, data_dir=ch / "data", model_path=ch / "models" / "model.skops",
+                   artifacts_dir=ch / "artifacts", importance_repeats=0)
+
+    champion, challenger = load_model(models / "model.skops"), load_model(ch / "models" / "model.skops")
+    enc = champion_info["encoding"]
+    y = TargetEncoding(enc["kind"], enc.get("positive_label"), tuple(enc.get("labels") or ())).transform(
+        holdout[card.target])
+    X = holdout[champion_info["features"]]
+    thr_a = _read_json(art / "evaluation.json").get("decision_threshold") or 0.5
+    thr_b = _read_json(ch / "artifacts" / "evaluation.json").get("decision_threshold") or 0.5
+    comparison = compare_champion_challenger(
+        y, _scores(champion, champion_info, X), _scores(challenger, champion_info, X), metric=card.success.metric,
+        kind=card.task_kind, threshold_champion=thr_a, threshold_challenger=thr_b, n_boot=n_boot, seed=seed,
+        frame=holdout, slice_columns=default_slice_columns(X, exclude=[card.target], max_columns=2),
+        constraint=(card.success.constraint_metric, card.success.constraint_threshold)
+        if card.success.constraint_metric else None)
+    promoted = False
+    if comparison.verdict == "promote" and auto_promote:
+        for suffix in (".skops", ".json"):
+            shutil.copyfile(models / f"model{suffix}", models / f"previous_model{suffix}")
+            shutil.copyfile(ch / "models" / f"model{suffix}", models / f"model{suffix}")
+        run_id = read_model_info(models / "model.skops").get("mlflow_run_id")
+        if registry_name and run_id:
+            from mltoolkit.deploy.registry import promote, register_model
+
+            version = register_model(run_id, registry_name, alias=None)
+            promote(registry_name, version, "production", reason=comparison.reason)
+        promoted = True
+    if promoted:
+        summary = f"A retrained model replaced the production model: {comparison.reason}."
+    elif comparison.verdict == "promote":
+        summary = (f"A retrained model is ready to replace the production model ({comparison.reason}); "
+                   "promotion awaits approval.")
+    else:
+        summary = f"A model was retrained on {len(new):,} new rows; the production model stays: {comparison.reason}."
+    result = RetrainingResult(True, summary, comparison, promoted, str(ch), len(new))
+    art.mkdir(parents=True, exist_ok=True)
+    (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    return result

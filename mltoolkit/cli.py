@@ -98,6 +98,15 @@ def _build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_cmd_runs_compare)
 
+    p = sub.add_parser("retrain", help="train a challenger on new labeled data and compare it with the champion")
+    p.add_argument("--config", type=Path, default=Path("mltoolkit.yml"))
+    p.add_argument("--new-data", required=True, help="newly labeled data: file, database or demo://")
+    p.add_argument("--run", help="run holding the champion (default: the latest run with a model)")
+    p.add_argument("--promote", action="store_true", help="replace the champion when the challenger is clearly better")
+    p.add_argument("-p", "--param", dest="params", action="append", default=[], metavar="KEY=VALUE",
+                   help="other parameters of the retraining stage")
+    p.set_defaults(func=_cmd_retrain)
+
     p = sub.add_parser("predict", help="score a CSV, Parquet or SQL table with a model package")
     p.add_argument("model", type=Path, help="model package folder (built by the deployment stage)")
     p.add_argument("data", help="CSV/Parquet path, SQLite file or SQLAlchemy URL (with --table/--query)")
@@ -402,6 +411,35 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"executive report (run FAILED): {out.resolve()}")
         return _report_failure(record)
     print(f"executive report: {out.resolve()}")
+    return 0
+
+
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    import json
+
+    from mltoolkit.errors import DataError
+    from mltoolkit.pipeline import execute_notebook, list_runs, project_stages
+
+    root = (args.config.parent if args.config.suffix else args.config).resolve()
+    runs = [r for r in list_runs(root) if (Path(r.directory) / "models" / "model.skops").exists()]
+    if args.run:
+        runs = [r for r in runs if r.run_id == args.run or Path(r.directory).name == args.run]
+    if not runs:
+        raise DataError(f"no run under {root / 'runs'} holds a trained model{' named ' + args.run if args.run else ''}; "
+                        "run the lifecycle first with 'mltoolkit run'", path=str(root / "runs"))
+    run_dir = Path(runs[-1].directory)
+    params = {"new_data": _source(args.new_data), "only_if_recommended": False, "auto_promote": bool(args.promote)}
+    for item in args.params:
+        key, _, value = item.partition("=")
+        params[key] = _parse_overrides([f"retraining.{key}={value}"])["retraining"][key]
+    import os
+
+    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")  # the project's store, as in runs
+    notebook = project_stages(root)["retraining"]
+    out = execute_notebook(notebook, run_dir / "notebooks" / f"retrain-{notebook.name}", params, cwd=run_dir)
+    summary = json.loads((run_dir / "artifacts" / "retraining.json").read_text())["summary"]
+    print(summary)
+    print(f"executed notebook: {out}")
     return 0
 
 

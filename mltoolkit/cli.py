@@ -107,6 +107,19 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="other parameters of the retraining stage")
     p.set_defaults(func=_cmd_retrain)
 
+    p = sub.add_parser("registry", help="MLflow model registry: promote a version or roll back an alias")
+    rsub = p.add_subparsers(dest="registry_command", required=True)
+    q = rsub.add_parser("promote", help="point an alias (production, staging) at a model version")
+    q.add_argument("name")
+    q.add_argument("version")
+    q.add_argument("--alias", default="production")
+    q.add_argument("--reason", help="why; recorded on the version")
+    q.set_defaults(func=_cmd_registry_promote)
+    q = rsub.add_parser("rollback", help="point an alias back at the version it held before")
+    q.add_argument("name")
+    q.add_argument("--alias", default="production")
+    q.set_defaults(func=_cmd_registry_rollback)
+
     p = sub.add_parser("predict", help="score a CSV, Parquet or SQL table with a model package")
     p.add_argument("model", type=Path, help="model package folder (built by the deployment stage)")
     p.add_argument("data", help="CSV/Parquet path, SQLite file or SQLAlchemy URL (with --table/--query)")
@@ -440,6 +453,22 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     summary = json.loads((run_dir / "artifacts" / "retraining.json").read_text())["summary"]
     print(summary)
     print(f"executed notebook: {out}")
+    return 0
+
+
+def _cmd_registry_promote(args: argparse.Namespace) -> int:
+    from mltoolkit.deploy import promote
+
+    previous = promote(args.name, args.version, args.alias, reason=args.reason)
+    print(f"{args.name}@{args.alias} -> version {args.version}" + (f" (was {previous})" if previous else ""))
+    return 0
+
+
+def _cmd_registry_rollback(args: argparse.Namespace) -> int:
+    from mltoolkit.deploy import rollback
+
+    version = rollback(args.name, args.alias)
+    print(f"{args.name}@{args.alias} rolled back to version {version}")
     return 0
 
 

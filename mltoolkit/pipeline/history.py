@@ -63,6 +63,13 @@ def summarize_run(record: RunRecord) -> RunSummary:
         if (evaluation.get("baseline") or {}).get("value") is not None:
             metrics["baseline"] = evaluation["baseline"]["value"]
         mlflow_run_id = evaluation.get("mlflow_run_id")
+    training = _json(art / "training.json")
+    if training:
+        mlflow_run_id = training.get("mlflow_run_id") or mlflow_run_id
+        metrics[f"cv {training.get('metric', 'score')}"] = training.get("best_score")
+    retraining = _json(art / "retraining.json")
+    if retraining and retraining.get("comparison"):
+        metrics["challenger gain"] = retraining["comparison"].get("difference")
     drift = _json(art / "drift.json")
     if drift:
         metrics["drift share"] = drift.get("share_drifted")
@@ -70,7 +77,7 @@ def summarize_run(record: RunRecord) -> RunSummary:
     if alerts is not None:
         items = alerts.get("alerts", []) if isinstance(alerts, dict) else alerts
         metrics["alerts"] = float(len(items))
-    fp = record.dataset_fingerprint or {}
+    fp = record.dataset_fingerprint or _json(art / "data_fingerprint.json") or {}
     return RunSummary(
         run_id=record.run_id, directory=record.directory, created=record.created, status=record.status,
         stages=tuple(s.stage for s in record.stages), data_version=fp.get("short"),

@@ -69,6 +69,24 @@ def _scores(model: Any, info: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(X)[:, 1] if kind == "binary" else model.predict(X)
 
 
+def _log_decision(result: RetrainingResult, *, experiment: str, challenger_run: str | None,
+                  champion_run: str | None) -> None:
+    """Record the champion/challenger decision as an MLflow run of its own (tags say which runs were compared)."""
+    import mlflow
+
+    from mltoolkit.train.tracking import tracking_uri
+
+    c = result.comparison
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name="retraining decision"):
+        mlflow.set_tags({"decision": c.verdict, "promoted": str(result.promoted), "reason": c.reason[:5000],
+                         "champion_run_id": str(champion_run), "challenger_run_id": str(challenger_run)})
+        mlflow.log_params({"metric": c.metric, "n_rows": c.n_rows, "n_boot": c.n_boot, "new_rows": result.new_rows})
+        mlflow.log_metrics({"champion": c.champion, "challenger": c.challenger, "gain": c.difference,
+                            "gain_ci_low": c.ci_low, "gain_ci_high": c.ci_high})
+
+
 def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = None, data_dir: str | Path = "data",
                   models_dir: str | Path = "models", artifacts_dir: str | Path = "artifacts",
                   challenger_dir: str | Path = "challenger", window: str = "full", holdout_share: float = 0.3,
@@ -155,6 +173,10 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
     else:
         summary = f"A model was retrained on {len(new):,} new rows; the production model stays: {comparison.reason}."
     result = RetrainingResult(True, summary, comparison, promoted, str(ch), len(new))
+    if track:
+        _log_decision(result, experiment=card.project or "mltoolkit",
+                      challenger_run=read_model_info(ch / "models" / "model.skops").get("mlflow_run_id"),
+                      champion_run=champion_info.get("mlflow_run_id"))
     art.mkdir(parents=True, exist_ok=True)
     (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
     return result

@@ -31,3 +31,20 @@ def test_register_promote_and_roll_back(tmp_path, monkeypatch):
         promote("conversion", v1, "prod")
     with pytest.raises(ModelPackageError, match="no MLflow run id"):
         register_model("", "conversion")
+
+
+def test_cli_promote_and_rollback(tmp_path, monkeypatch, capsys):
+    from mltoolkit.cli import main
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    df = make_trial_conversion(400, seed=9)
+    X, y = df.drop(columns="converted"), encode_target(df["converted"], "binary").transform(df["converted"])
+    result = train_models(X, y, preprocessor=build_preprocessor(infer_schema(X)), kind="binary", metric="roc_auc",
+                          candidates=["linear"], time_budget_s=0)
+    versions = [register_model(log_training(result, experiment="cli", X_example=X), "m", alias=None)
+                for _ in range(2)]
+    assert main(["registry", "promote", "m", versions[0], "--reason", "first"]) == 0
+    assert main(["registry", "promote", "m", versions[1]]) == 0
+    assert main(["registry", "rollback", "m"]) == 0
+    assert f"rolled back to version {versions[0]}" in capsys.readouterr().out
+    assert main(["registry", "promote", "m", versions[0], "--alias", "prod"]) == 2

@@ -76,3 +76,16 @@ def test_promotion_keeps_the_previous_champion(champion, tmp_path):
     else:
         assert not result.promoted and not (tmp_path / "models" / "previous_model.skops").exists()
     assert json.loads((tmp_path / "artifacts" / "retraining.json").read_text())["summary"] == result.summary
+
+
+def test_decision_is_recorded_in_mlflow(champion, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    result = retrain_stage(champion, new_data="demo://trial_conversion?rows=1500&seed=6", only_if_recommended=False,
+                           candidates=["linear"], time_budget_s=0, track=True, n_boot=50)
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()],
+                              "attributes.run_name = 'retraining decision'")
+    assert len(runs) == 1 and runs[0].data.tags["decision"] == result.comparison.verdict
+    assert runs[0].data.metrics["gain"] == pytest.approx(result.comparison.difference)

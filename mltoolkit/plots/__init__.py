@@ -8,6 +8,7 @@ from mltoolkit.plots.eda import (
     plot_target_balance,
 )
 from mltoolkit.plots.drift import plot_column_drift, plot_drift_over_time, plot_drift_scores
+from mltoolkit.plots.history import plot_run_trends
 from mltoolkit.plots.metrics import (
     plot_calibration,
     plot_confusion_matrix,
@@ -26,5 +27,5 @@ __all__ = [
     "plot_target_balance", "plot_feature_vs_target", "plot_column_drift", "plot_drift_scores",
     "plot_drift_over_time", "COLORS", "format_number", "format_share", "plot_confusion_matrix", "plot_roc",
     "plot_pr", "plot_threshold_sweep", "plot_calibration", "plot_lift_gain", "plot_residuals", "plot_slices",
-    "plot_candidates", "plot_importance",
+    "plot_candidates", "plot_importance", "plot_run_trends",
 ]

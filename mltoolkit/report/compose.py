@@ -48,6 +48,36 @@ def _merged_notebook(run_dir: Path, stages: list, executive: bool) -> nbformat.N
     return merged
 
 
+def _history_cells(run_dir: Path) -> list[nbformat.NotebookNode]:
+    """A 'Past runs' section (trend of the success metric and drift share) when the project has 2+ runs."""
+    import base64
+    import io
+
+    from mltoolkit.pipeline.history import list_runs
+    from mltoolkit.plots.history import plot_run_trends
+
+    if run_dir.parent.name != "runs":
+        return []
+    runs = [r for r in list_runs(run_dir.parent.parent) if r.created <= read_run(run_dir).created]
+    names = [k for r in runs for k in r.metrics if k.startswith("test ")]
+    if len(runs) < 2 or not (names or any("drift share" in r.metrics for r in runs)):
+        return []
+    metric = names[-1] if names else "test metric"
+    fig = plot_run_trends([r.run_id for r in runs], metric, [r.metrics.get(metric) for r in runs],
+                          [r.metrics.get("drift share") for r in runs])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    image = nbformat.v4.new_code_cell("")
+    image.outputs = [nbformat.v4.new_output("display_data", data={
+        "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+        "text/plain": f"{metric} and drift share over {len(runs)} runs"})]
+    title = nbformat.v4.new_markdown_cell(f"---\n## Past runs\n\n{metric} and the share of drifted columns in the "
+                                          f"last {len(runs)} runs of this project, oldest first.")
+    for i, cell in enumerate((title, image)):
+        cell.id = f"history-{i}"
+    return [title, image]
+
+
 def report_for_run(run_dir: str | Path, *, template: str = "executive", out: str | Path | None = None) -> Path:
     """Render a run as an executive or technical report.
 
@@ -71,6 +101,8 @@ def report_for_run(run_dir: str | Path, *, template: str = "executive", out: str
     summary = collect_summary(run_dir, record)
     stages = [s for s in record.stages if s.status in ("succeeded", "kept", "failed")]
     nb = _merged_notebook(run_dir, stages, executive=template == "executive")
+    if template == "technical":
+        nb.cells.extend(_history_cells(run_dir))
     failed = record.failed_stage
     kind = "Executive summary" if template == "executive" else "Technical report"
     meta = [("Run", record.run_id), ("Date", summary.date), ("Data version", summary.data_version),

@@ -143,3 +143,22 @@ def test_runs_list_and_compare(project):
     assert [r.run_id for r in list_runs(project)] == [Path(b.directory).name]
     with pytest.raises(DataError, match="not found"):
         compare_runs(project, a.directory, b.directory)
+
+
+def test_technical_report_shows_trends_over_past_runs(tmp_path):
+    root = tmp_path / "trend"
+    (root / "notebooks").mkdir(parents=True)
+    _stage(root / "notebooks" / "01_score.ipynb", "value = 0.5  # the metric",
+           "import json, os\nos.makedirs('artifacts', exist_ok=True)\n"
+           "json.dump({'metric': 'f1', 'value': value}, open('artifacts/evaluation.json', 'w'))\n"
+           "json.dump({'share_drifted': value / 2, 'columns': []}, open('artifacts/drift.json', 'w'))")
+    (root / "mltoolkit.yml").write_text("project: trend\ndata:\n  source: x.csv\nstages: [score]\n")
+    from mltoolkit.pipeline import load_project_config
+
+    first = run_pipeline(load_project_config(root))
+    html = report_for_run(first.directory, template="technical").read_text()
+    assert "Past runs" not in html  # one run: nothing to trend
+    second = run_pipeline(load_project_config(root), overrides={"score": {"value": 0.7}})
+    html = report_for_run(second.directory, template="technical").read_text()
+    assert "Past runs" in html and "test f1 and the share of drifted columns in the last 2 runs" in html
+    assert html.count("data:image/png;base64,") >= 1

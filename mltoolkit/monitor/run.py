@@ -14,6 +14,7 @@ from mltoolkit.drift.detect import detect_drift
 from mltoolkit.drift.multivariate import DomainClassifierResult, domain_classifier_drift
 from mltoolkit.drift.performance import PerformanceDrift, actual_performance, estimate_performance, performance_drift
 from mltoolkit.drift.result import DriftResult
+from mltoolkit.deploy.usage import UsageSummary, is_prediction_log, prediction_usage
 from mltoolkit.errors import ConfigError
 from mltoolkit.monitor.alerts import MonitoringAlert, Recommendation, RetrainingRules, build_alerts, \
     recommend_retraining, write_alerts
@@ -29,6 +30,7 @@ class MonitoringReport:
     performance: PerformanceDrift | None
     alerts: tuple[MonitoringAlert, ...]
     recommendation: Recommendation
+    usage: UsageSummary | None = None  # when the current data is the prediction log of ``mltoolkit serve``
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -96,6 +98,10 @@ def run_monitoring(
             raise ConfigError(f"{param} {name!r} is not a column of the current data; columns are: "
                               f"{', '.join(map(str, current.columns[:30]))}", column=name, parameter=param)
     skip = set(exclude) | ({time_column} if time_column else set())
+    usage = None
+    if is_prediction_log(current):  # the service's bookkeeping columns are not data to compare
+        usage = prediction_usage(current)
+        skip |= {"request_id", "scored_at", "model_version", "prediction"} - {prediction_column}
     cols = [c for c in dict.fromkeys([*reference.columns, *current.columns]) if c not in skip]
     drift = detect_drift(reference[[c for c in cols if c in reference.columns]],
                          current[[c for c in cols if c in current.columns]], **drift_kwargs)
@@ -118,4 +124,4 @@ def run_monitoring(
                                  success_threshold=success_threshold, max_drop=rules.max_performance_drop)
     alerts = tuple(build_alerts(drift, performance=perf, domain=domain))
     return MonitoringReport(drift, domain, chunks, perf, alerts,
-                            recommend_retraining(drift, performance=perf, domain=domain, rules=rules))
+                            recommend_retraining(drift, performance=perf, domain=domain, rules=rules), usage)

@@ -36,6 +36,12 @@ class MonitoringSummary(ToolkitWidget):
                          f"{format_number(r.domain.roc_auc)} (0.5 = indistinguishable); most telling: {esc(top)}.</li>")
         if r.performance is not None:
             facts.append(f"<li>Performance: {esc(r.performance.message)}.</li>")
+        if r.usage is not None:
+            u = r.usage
+            per_day = u.total_predictions / max(len(u.days), 1)
+            facts.append(f"<li>Use: {u.total_predictions:,} predictions in {u.total_requests:,} requests over "
+                         f"{len(u.days)} day(s) ({per_day:,.0f} a day)"
+                         + (f"; {u.idle_days} day(s) without a single request" if u.idle_days else "") + ".</li>")
         if facts:
             parts.append(section("Model-level checks", f"<ul>{''.join(facts)}</ul>"))
         if r.alerts:

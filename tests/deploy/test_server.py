@@ -131,3 +131,34 @@ def test_metrics_are_scraped_in_prometheus_format(server):
     assert any(s.labels.get("status") == "422" for s in families["mltoolkit_requests"].samples)
     assert sum(s.value for s in families["mltoolkit_predictions"].samples if s.name.endswith("_total")) >= 3
     assert "mltoolkit_request_seconds" in families and "process_resident_memory_bytes" in text
+
+
+def test_usage_per_day_from_the_prediction_log(server):
+    from mltoolkit.deploy import is_prediction_log, prediction_usage
+    from mltoolkit.errors import SchemaError
+
+    base, log = server
+    _post(base, json.dumps({"records": _records(4, seed=8)}).encode())
+    frame = load(str(log), table="predictions")
+    assert is_prediction_log(frame)
+    usage = prediction_usage(frame)
+    assert usage.total_predictions == len(frame) and usage.total_requests >= 2
+    assert sum(d.predictions for d in usage.days) == len(frame) and usage.idle_days == 0
+    assert list(usage.model_versions.values()) == [len(frame)]
+    with pytest.raises(SchemaError, match="not a prediction log"):
+        prediction_usage(frame.drop(columns="request_id"))
+
+
+def test_monitoring_reads_the_prediction_log_and_reports_use(server):
+    from mltoolkit.monitor import run_monitoring
+    from mltoolkit.widgets import MonitoringSummary
+
+    base, log = server
+    _post(base, json.dumps({"records": _records(60, seed=9)}).encode())
+    current = load(str(log), table="predictions")
+    reference = make_trial_conversion(500, seed=1).drop(columns="converted")
+    report = run_monitoring(reference, current, prediction_column=None, domain_classifier=False)
+    assert report.usage is not None and report.usage.total_predictions == len(current)
+    compared = {c.column for c in report.drift.columns}
+    assert "request_id" not in compared and "scored_at" not in compared and "website_visits" in compared
+    assert "predictions in" in MonitoringSummary(report).static_html()

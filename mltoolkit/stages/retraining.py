@@ -21,7 +21,7 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load, load_split
 from mltoolkit.data.split import Split, SplitSummary, save_splits
-from mltoolkit.errors import DataError, SchemaError
+from mltoolkit.errors import DataError, ModelPackageError, SchemaError
 from mltoolkit.framing import ProjectCard
 from mltoolkit.models import load_model, read_model_info
 from mltoolkit.retrain.compare import ModelComparison, compare_champion_challenger
@@ -108,6 +108,10 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
         result = RetrainingResult(False, "Monitoring found no reason to retrain; the production model stays.")
         (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
         return result
+    if not (models / "model.skops").exists():
+        raise ModelPackageError(f"no champion model at {models / 'model.skops'}: there is nothing to compare a "
+                                "challenger with yet; train the first model with 05_training (it becomes the champion)",
+                                path=str(models / "model.skops"))
     train = load_split(data_dir, "train")
     new = load(new_data, table=new_table)
     _check_new_data(new, train, card.target, str(new_data))

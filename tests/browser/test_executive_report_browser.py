@@ -33,6 +33,7 @@ def test_executive_report_reads_without_javascript(browser, executive_report, ar
 
     text = page.inner_text("body")  # KPI labels are upper-cased by CSS; compare words case-blind
     assert "Trial <conversion> & co" in text  # the project name is text, not markup
+    assert "production model" in text  # the retraining loop ran and its decision is one sentence
     for label in ("Data drift", "Open alerts"):
         assert label.lower() in text.lower(), f"KPI card {label!r} missing"
     cards = page.locator("td.kpi")

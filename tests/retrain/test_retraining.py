@@ -89,3 +89,21 @@ def test_decision_is_recorded_in_mlflow(champion, tmp_path, monkeypatch):
                               "attributes.run_name = 'retraining decision'")
     assert len(runs) == 1 and runs[0].data.tags["decision"] == result.comparison.verdict
     assert runs[0].data.metrics["gain"] == pytest.approx(result.comparison.difference)
+
+
+def test_no_champion_yet_and_failing_challenger_leave_production_alone(champion, tmp_path, monkeypatch):
+    from mltoolkit.errors import ModelPackageError, StageError
+    from mltoolkit.stages import retraining
+
+    before = (tmp_path / "models" / "model.skops").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise StageError("training the challenger failed: out of memory", stage="training")
+
+    monkeypatch.setattr(retraining, "train_stage", broken)
+    with pytest.raises(StageError, match="challenger failed"):
+        retrain_stage(champion, new_data="demo://trial_conversion?rows=600", only_if_recommended=False, track=False)
+    assert (tmp_path / "models" / "model.skops").read_bytes() == before
+    (tmp_path / "models" / "model.skops").unlink()
+    with pytest.raises(ModelPackageError, match="nothing to compare a challenger with yet"):
+        retrain_stage(champion, new_data="demo://trial_conversion?rows=600", only_if_recommended=False, track=False)

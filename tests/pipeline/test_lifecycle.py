@@ -60,6 +60,8 @@ def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert any(r.info.run_id == training["mlflow_run_id"] for r in runs)
+    decisions = [r for r in runs if r.info.run_name == "retraining decision"]
+    assert len(decisions) == 1 and decisions[0].data.tags["decision"] == retraining["comparison"]["verdict"]
 
 
 def test_stages_run_on_a_scikit_learn_dataset(tmp_path, monkeypatch):

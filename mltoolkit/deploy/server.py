@@ -33,12 +33,15 @@ from prometheus_client import (
 
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.deploy.prediction_log import PredictionLog
+from mltoolkit.deploy.records import frame_from_records
 from mltoolkit.errors import MLToolkitError
 
 __all__ = ["create_app", "serve", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_RECORDS"]
 
 DEFAULT_MAX_BODY_BYTES = 10 * 2**20
 DEFAULT_MAX_RECORDS = 10_000
+#: Requests with at most this many records are checked record by record (faster than building a frame first).
+RECORD_PATH_MAX = 100
 
 
 def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | None = "predictions.db",
@@ -98,9 +101,11 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
             return problem(422, "no records to score")
         if len(records) > max_records:
             return problem(413, f"{len(records):,} records is over the limit of {max_records:,} per request")
-        frame = pd.DataFrame.from_records(records)
         try:
-            checked, outcome = pkg.schema.check(frame, source="the request")
+            if len(records) <= RECORD_PATH_MAX:
+                checked, outcome = frame_from_records(pkg.schema, records, source="the request")
+            else:
+                checked, outcome = pkg.schema.check(pd.DataFrame.from_records(records), source="the request")
         except MLToolkitError as exc:
             metrics.validation_failures.labels(field=str(exc.column)).inc()
             return problem(422, exc.message, field=exc.column)

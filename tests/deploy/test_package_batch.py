@@ -144,3 +144,27 @@ def test_sql_table_is_scored_in_chunks(package, tmp_path):
     assert result.rows == 1200 and result.chunks == 3
     with pytest.raises(DataError, match="table 'nope' not found"):
         predict_batch(package, str(tmp_path / "crm.db"), tmp_path / "q.parquet", table="nope")
+
+
+def test_small_requests_and_records_give_the_same_predictions_as_batches(package):
+    import json as _json
+
+    from mltoolkit.deploy.records import frame_from_records
+
+    pkg = load_package(package)
+    df = make_trial_conversion(150, seed=21).drop(columns="converted")
+    df.loc[3, "location"] = "Atlantis"
+    df.loc[4, "website_visits"] = None
+    big, _ = pkg.predict_frame(df)  # over SMALL_REQUEST_ROWS: the saved pipeline as it is
+    records = _json.loads(df.to_json(orient="records", date_format="iso"))
+    for i in (0, 3, 4, 7):
+        frame, outcome = frame_from_records(pkg.schema, [records[i]])
+        one = pkg.score(frame)
+        assert one["score"].iloc[0] == pytest.approx(big["score"].iloc[i])
+    frame, outcome = frame_from_records(pkg.schema, records[:50])
+    assert outcome.unseen_categories == {"location": 1}
+    assert pkg.score(frame)["score"].to_numpy() == pytest.approx(big["score"].to_numpy()[:50])
+    with pytest.raises(SchemaError, match="'website_visits' must be a number"):
+        frame_from_records(pkg.schema, [{**records[0], "website_visits": "7"}])
+    with pytest.raises(SchemaError, match=r"lacks field\(s\) \['role'\]"):
+        frame_from_records(pkg.schema, [{k: v for k, v in records[0].items() if k != "role"}])

@@ -128,6 +128,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--query", help="SQL sources: SELECT query")
     p.add_argument("--keep", nargs="*", default=[], help="input columns copied to the output (e.g. an id)")
     p.add_argument("--chunk-rows", type=int, default=100_000, help="rows scored at a time (bounds memory)")
+    p.add_argument("--dask", metavar="SCHEDULER",
+                   help="score on a Dask cluster: the scheduler's address (tcp://host:8786) or 'local' to start one "
+                        "on this machine; DATA (Parquet file or folder, or CSV) is read with dask.dataframe and --out "
+                        "becomes a folder of Parquet files, one per partition")
+    p.add_argument("--force", action="store_true", help="with --dask: replace an existing output folder")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("serve", help="online predictions over HTTP (POST /predict, GET /health, GET /metadata)")
@@ -475,12 +480,54 @@ def _cmd_registry_rollback(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from mltoolkit.deploy import predict_batch
 
-    result = predict_batch(args.model, _source(args.data), args.out, chunk_rows=args.chunk_rows, table=args.table,
-                           query=args.query, keep_columns=tuple(args.keep), progress=sys.stderr.isatty())
+    if args.dask:
+        result = _predict_dask(args)
+    else:
+        result = predict_batch(args.model, _source(args.data), args.out, chunk_rows=args.chunk_rows,
+                               table=args.table, query=args.query, keep_columns=tuple(args.keep),
+                               progress=sys.stderr.isatty())
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{result.rows:,} rows scored in {result.seconds:.1f} s by model {result.model_version}: {result.output}")
     return 0
+
+
+def _predict_dask(args: argparse.Namespace):  # noqa: ANN202 - BatchResult, imported lazily
+    import logging
+
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from mltoolkit.deploy import predict_batch_dask
+    from mltoolkit.errors import DataError
+
+    if args.table or args.query:
+        raise ConfigError("--dask reads Parquet or CSV files; --table/--query (SQL) are scored without --dask",
+                          parameter="--dask")
+    path = Path(args.data).resolve()
+    if not path.exists():
+        raise DataError(f"input {args.data} does not exist", path=str(path))
+    csvs = [path] if path.suffix.lower() in (".csv", ".tsv") else sorted(path.glob("*.csv")) if path.is_dir() else []
+    if csvs:
+        ddf = dd.read_csv([str(p) for p in csvs], sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq", ".parq"):
+        ddf = dd.read_parquet(str(path))
+    else:
+        raise ConfigError(f"--dask reads Parquet files or folders and CSV files, not {args.data}", parameter="--dask")
+    cluster = None
+    try:
+        if args.dask == "local":
+            cluster = LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        try:
+            client = Client(cluster or args.dask, timeout="10s")
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {args.dask} ({exc}); pass its address "
+                              "(tcp://host:8786) or 'local'", parameter="--dask") from None
+        with client:
+            return predict_batch_dask(args.model, ddf, args.out, keep_columns=tuple(args.keep), overwrite=args.force)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

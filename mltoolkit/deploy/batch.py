@@ -3,7 +3,8 @@
 Input is read chunk by chunk (CSV with pandas' ``chunksize``, Parquet by record
 batches with pyarrow), each chunk is checked against the package's input schema
 and scored, and rows are appended to a temporary file renamed into place only
-when every chunk succeeded.
+when every chunk succeeded. A Dask DataFrame is scored on its cluster instead,
+partition by partition (:mod:`mltoolkit.deploy.batch_dask`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import datetime as _dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -23,6 +24,9 @@ from mltoolkit.data import load
 from mltoolkit.data.load import iter_sql
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 __all__ = ["BatchResult", "predict_batch"]
 
@@ -74,18 +78,65 @@ def _chunks(source: str, chunk_rows: int, table: str | None, query: str | None) 
             yield frame.iloc[start:start + chunk_rows]
 
 
-def predict_batch(package: str | Path | ModelPackage, source: str, out: str | Path, *, chunk_rows: int = 100_000,
-                  table: str | None = None, query: str | None = None, keep_columns: tuple[str, ...] = (),
-                  progress: bool = False) -> BatchResult:
+def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame, out: str | Path, *,
+                  chunk_rows: int = 100_000, table: str | None = None, query: str | None = None,
+                  keep_columns: tuple[str, ...] = (), progress: bool = False, overwrite: bool = False) -> BatchResult:
     """Score ``source`` with a model package and write predictions to ``out`` (.csv or .parquet).
 
     Every output row carries ``row`` (position in the input), any ``keep_columns``
     (for example an id), ``prediction`` (and ``score`` for classifiers),
     ``model_version`` and ``scored_at`` (UTC). The output appears only when the
     whole input was scored; on any error nothing is left behind.
+
+    Parameters
+    ----------
+    package : path or ModelPackage
+        Model package folder, or a package loaded from one.
+    source : str or dask.dataframe.DataFrame
+        CSV/Parquet path, SQLite file or SQLAlchemy URL (with ``table`` or
+        ``query``), ``demo://`` data, or a Dask DataFrame. A Dask DataFrame is
+        scored partition by partition on its cluster by
+        :func:`mltoolkit.deploy.predict_batch_dask`, which writes ``out`` as a
+        folder of Parquet files (``chunk_rows`` and ``progress`` do not apply).
+    out : path
+        Output file (.csv or .parquet); for a Dask source, an output folder.
+    chunk_rows : int, default 100_000
+        Rows read and scored at a time (bounds memory).
+    table, query : str, optional
+        SQL sources: the table, or a SELECT query, to read.
+    keep_columns : tuple of str
+        Input columns copied to the output (for example an id).
+    progress : bool, default False
+        Progress bar over the rows.
+    overwrite : bool, default False
+        Dask sources: replace an existing output folder. An output file is
+        always replaced (once the new one is complete).
+
+    Returns
+    -------
+    BatchResult
+        Rows and chunks scored, the model version, and the schema check's warnings.
+
+    Raises
+    ------
+    SchemaError
+        A chunk does not fit the model's input schema (the message names the column).
+    DataError
+        The input is missing, empty or unreadable.
+    ConfigError
+        An invalid ``chunk_rows`` or output name.
     """
     import time
 
+    from mltoolkit.stream import is_dask
+
+    if is_dask(source):
+        from mltoolkit.deploy.batch_dask import predict_batch_dask
+
+        if table is not None or query is not None:
+            raise ConfigError("table and query read SQL sources; a Dask DataFrame is scored as it is",
+                              parameter="table" if table is not None else "query")
+        return predict_batch_dask(package, source, out, keep_columns=keep_columns, overwrite=overwrite)
     if chunk_rows < 1:
         raise ConfigError("chunk_rows must be at least 1", parameter="chunk_rows")
     pkg = package if isinstance(package, ModelPackage) else load_package(package)

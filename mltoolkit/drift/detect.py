@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,8 @@ from tqdm.auto import tqdm
 
 from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
 from mltoolkit.drift import stats as st
+from mltoolkit.drift.detect_profile import drift_from_profile
+from mltoolkit.drift.reference import ReferenceProfile, build_reference, is_profile_path, load_reference
 from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError, DataError
 
@@ -167,9 +170,18 @@ def _check_frame(df: object, which: str) -> pd.DataFrame:
     return df
 
 
+def _check_tests(tests: Mapping[str, str]) -> None:
+    bad_tests = {c: t for c, t in tests.items() if t not in set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)}
+    if bad_tests:
+        c, t = next(iter(bad_tests.items()))
+        raise ConfigError(f"unknown test {t!r} for column {c!r}; tests are: "
+                          f"{', '.join(sorted(set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)))}",
+                          column=c, parameter="tests")
+
+
 def detect_drift(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
+    reference: pd.DataFrame | ReferenceProfile | Any,
+    current: pd.DataFrame | Any,
     *,
     columns: Sequence[str] | None = None,
     schema: Schema | None = None,
@@ -182,13 +194,23 @@ def detect_drift(
     seed: int = 0,
     progress: bool = False,
     n_jobs: int = 2,
+    batch_rows: int | None = None,
 ) -> DriftResult:
     """Compare every column of ``current`` with ``reference``.
 
     Parameters
     ----------
-    reference, current : pandas.DataFrame
-        Training-time data and the batch to check.
+    reference : DataFrame, ReferenceProfile, profile path, Parquet data or Dask DataFrame
+        Training-time data, or its saved profile (:func:`build_reference`,
+        ``mltoolkit reference``; a ``.json`` path is loaded).
+    current : DataFrame, Parquet file or directory, pyarrow dataset or Dask DataFrame
+        The batch to check. When both sides are DataFrames, statistics come from
+        the raw values; otherwise the reference is (or becomes) a profile and
+        the current data is counted on its bins, batch by batch (Parquet) or
+        partition by partition on the cluster (Dask), with memory bounded by
+        ``batch_rows`` (see :mod:`mltoolkit.drift.profile_compare` for how the
+        two agree). A batch whose columns or kinds differ from a profile is
+        refused with a :class:`SchemaError`.
     columns : sequence of str, optional
         Columns to compare (default: every column of either side).
     schema : Schema, optional
@@ -212,6 +234,8 @@ def detect_drift(
         Progress bar over the columns.
     n_jobs : int, default 2
         Threads comparing columns in parallel (numpy releases the GIL while sorting).
+    batch_rows : int, optional
+        Rows per batch when streaming.
 
     Returns
     -------
@@ -232,10 +256,25 @@ def detect_drift(
     ['days_in_trial', 'location', 'website_visits']
     """
     t0 = time.perf_counter()
-    reference, current = _check_frame(reference, "reference"), _check_frame(current, "current")
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be between 0 and 1, got {alpha}", parameter="alpha")
     tests, thresholds = dict(tests or {}), dict(thresholds or {})
+    if not (isinstance(reference, pd.DataFrame) and isinstance(current, pd.DataFrame)):
+        _check_tests(tests)
+        if isinstance(reference, pd.DataFrame):
+            _check_frame(reference, "reference")
+        if isinstance(current, pd.DataFrame):
+            _check_frame(current, "current")
+        if isinstance(reference, ReferenceProfile):
+            profile = reference
+        elif is_profile_path(reference):
+            profile = load_reference(reference)
+        else:
+            profile = build_reference(reference, schema=schema, batch_rows=batch_rows, progress=progress)
+        return drift_from_profile(profile, current, columns=columns, tests=tests, thresholds=thresholds, alpha=alpha,
+                                  distance_threshold=distance_threshold, drift_share=drift_share,
+                                  small_sample=small_sample, batch_rows=batch_rows, progress=progress)
+    reference, current = _check_frame(reference, "reference"), _check_frame(current, "current")
     all_cols = list(dict.fromkeys([*map(str, reference.columns), *map(str, current.columns)]))
     wanted = list(columns) if columns is not None else all_cols
     unknown = [c for c in [*wanted, *tests, *thresholds] if c not in all_cols]
@@ -243,12 +282,7 @@ def detect_drift(
         raise ConfigError(f"column(s) {', '.join(map(repr, dict.fromkeys(unknown)))} are in neither the reference nor "
                           f"the current data; columns are: {', '.join(all_cols[:30])}", column=unknown[0],
                           parameter="columns")
-    bad_tests = {c: t for c, t in tests.items() if t not in set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)}
-    if bad_tests:
-        c, t = next(iter(bad_tests.items()))
-        raise ConfigError(f"unknown test {t!r} for column {c!r}; tests are: "
-                          f"{', '.join(sorted(set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)))}",
-                          column=c, parameter="tests")
+    _check_tests(tests)
     changes: list[SchemaChange] = []
     common = [c for c in wanted if c in reference.columns and c in current.columns]
     for c in wanted:

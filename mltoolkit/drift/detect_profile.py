@@ -1,0 +1,189 @@
+"""``detect_drift`` against a reference profile, for current data of any size or engine."""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit.drift import stats as st
+from mltoolkit.drift.batch_counts import BatchCounts, NumericCounts, count_batch
+from mltoolkit.drift.profile_compare import categorical_arrays, numeric_from_counts
+from mltoolkit.drift.reference import ColumnReference, ReferenceProfile, check_batch_schema
+from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
+from mltoolkit.errors import ConfigError, DataError
+from mltoolkit.stream import first_rows, is_dask, is_streamable, map_reduce
+
+__all__ = ["drift_from_profile", "count_current"]
+
+_MAX_SUMMARY_CATEGORIES = 30
+
+
+def _count(batch: pd.DataFrame, kinds: dict, edges: dict) -> BatchCounts:
+    return count_batch(batch, kinds, edges)
+
+
+def _merge(a: BatchCounts, b: BatchCounts) -> BatchCounts:
+    return a.merge(b)
+
+
+def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str], *, batch_rows: int | None = None,
+                  progress: bool = False) -> tuple[BatchCounts, list[str]]:
+    """Count ``current`` on the profile's edges; returns the counts and the extra columns ignored.
+
+    Raises
+    ------
+    SchemaError
+        The batch's columns or kinds do not match the profile.
+    DataError
+        The batch has no rows.
+    """
+    if isinstance(current, pd.DataFrame):
+        head, label = current.head(10_000), "the current data"
+    elif is_dask(current):
+        head, label = current.head(10_000, npartitions=-1), "the current Dask DataFrame"
+    elif is_streamable(current):
+        head, label = first_rows(current), str(current)
+    else:
+        raise ConfigError(f"cannot compare a {type(current).__name__}: pass a pandas DataFrame, a Parquet file or "
+                          "directory, a pyarrow dataset or a Dask DataFrame", parameter="current")
+    if len(head) == 0:
+        raise DataError(f"{label} has no rows; drift needs rows on both sides", parameter="current")
+    extra = check_batch_schema(profile, head, source=label)
+    cols = [profile.column(c) for c in columns]
+    kinds = {c.name: c.kind for c in cols if c.kind in ("numeric", "datetime", "categorical", "boolean")}
+    edges = {c.name: c.edges() for c in cols if c.kind in ("numeric", "datetime") and c.n > 0}
+    counts = map_reduce(current, partial(_count, kinds=kinds, edges=edges), _merge, columns=list(kinds),
+                        batch_rows=batch_rows, progress=progress, desc="current batches")
+    return counts, extra
+
+
+def _numeric(ref: ColumnReference, ref_rows: int, cur: NumericCounts, n_rows: int, test: str | None, threshold_of,
+             small: int) -> ColumnDrift:
+    from mltoolkit.drift.detect import choose_test
+
+    base = dict(column=ref.name, kind="numeric", missing_reference=ref.n_missing / ref_rows,
+                missing_current=cur.n_missing / n_rows if n_rows else 0.0, n_reference=ref.n, n_current=cur.n)
+    test = test or choose_test("numeric", ref.n, cur.n, small_sample=small)
+    if test not in st.NUMERIC_TESTS:
+        raise ConfigError(f"test {test!r} does not apply to numeric column {ref.name!r}; use one of "
+                          f"{', '.join(st.NUMERIC_TESTS)}", column=ref.name, parameter="tests")
+    threshold = threshold_of(test, ref.name)
+    if cur.n == 0:
+        return ColumnDrift(test=test, statistic=None, p_value=None, threshold=threshold, drifted=True, score=1.0,
+                           reason="no values in current data (all missing)", **base)
+    summary = DistributionSummary(tuple(ref.js_edges), (), tuple((np.asarray(ref.js_counts) / ref.n).tolist()),
+                                  tuple((cur.js / cur.n).tolist()))
+    statistic, p_value = numeric_from_counts(test, ref, cur)
+    drifted = p_value < threshold if p_value is not None else statistic >= threshold
+    score = 1.0 - p_value if p_value is not None else statistic
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
+                       score=float(score), summary=summary, **base)
+
+
+def _categorical(ref: ColumnReference, ref_rows: int, cur: tuple[int, dict[str, int]], n_rows: int, test: str | None, threshold_of,
+                 small: int) -> tuple[ColumnDrift, SchemaChange | None]:
+    from mltoolkit.drift.detect import choose_test
+
+    n_missing, counts = cur
+    labels, c_ref, c_cur = categorical_arrays(ref, counts)
+    k = len(labels)
+    base = dict(column=ref.name, kind=ref.kind, missing_reference=ref.n_missing / ref_rows,
+                missing_current=n_missing / n_rows if n_rows else 0.0, n_reference=int(c_ref.sum()),
+                n_current=int(c_cur.sum()))
+    new = [labels[i] for i in np.flatnonzero((c_ref == 0) & (c_cur > 0))]
+    change = SchemaChange("new_categories", ref.name, f"{len(new)} categor{'y' if len(new) == 1 else 'ies'} never "
+                          f"seen in reference: {', '.join(repr(v) for v in new[:10])}"
+                          f"{' ...' if len(new) > 10 else ''}") if new else None
+    test = test or choose_test(ref.kind, base["n_reference"], base["n_current"], k, small)
+    if test not in st.CATEGORICAL_TESTS:
+        raise ConfigError(f"test {test!r} does not apply to categorical column {ref.name!r}; use one of "
+                          f"{', '.join(st.CATEGORICAL_TESTS)}", column=ref.name, parameter="tests")
+    if test == "ztest" and k > 2:
+        raise ConfigError(f"the z-test needs a binary column, but {ref.name!r} has {k} categories; use 'chisquare'",
+                          column=ref.name, parameter="tests")
+    threshold = threshold_of(test, ref.name)
+    if c_cur.sum() == 0:
+        return ColumnDrift(test=test, statistic=None, p_value=None, threshold=threshold, drifted=True, score=1.0,
+                           reason="no values in current data (all missing)", **base), change
+    p_ref, p_cur = c_ref / c_ref.sum(), c_cur / c_cur.sum()
+    order = np.argsort(-(c_ref + 1e-9 * c_cur), kind="stable")[:_MAX_SUMMARY_CATEGORIES]
+    summary = DistributionSummary((), tuple(labels[i] for i in order), tuple(p_ref[order].tolist()),
+                                  tuple(p_cur[order].tolist()))
+    p_value = None
+    if test == "chisquare":
+        statistic, p_value = st.chisquare_test(c_ref, c_cur)
+    elif test == "ztest":
+        statistic, p_value = st.ztest_binary(c_ref, c_cur) if k == 2 else (0.0, 1.0)
+    elif test == "psi":
+        statistic = st.psi_shares(p_ref, p_cur)
+    elif test == "tvd":
+        statistic = st.tvd_shares(p_ref, p_cur)
+    else:
+        statistic = st.js_shares(p_ref, p_cur)
+    drifted = p_value < threshold if p_value is not None else statistic >= threshold
+    score = 1.0 - p_value if p_value is not None else statistic
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
+                       score=float(score), summary=summary,
+                       reason=f"{len(new)} new categories" if new else "", **base), change
+
+
+def _skipped(ref: ColumnReference, ref_rows: int, reason: str) -> ColumnDrift:
+    return ColumnDrift(column=ref.name, kind=ref.kind, test="skipped", statistic=None, p_value=None, threshold=0.0,
+                       drifted=False, score=0.0, missing_reference=ref.n_missing / ref_rows,
+                       missing_current=0.0, n_reference=ref.n, n_current=0, reason=reason)
+
+
+def drift_from_profile(profile: ReferenceProfile, current: Any, *, columns: Sequence[str] | None,
+                       tests: Mapping[str, str], thresholds: Mapping[str, float], alpha: float,
+                       distance_threshold: float, drift_share: float, small_sample: int,
+                       batch_rows: int | None = None, progress: bool = False) -> DriftResult:
+    """Drift of ``current`` against ``profile`` (see :func:`mltoolkit.drift.detect_drift`)."""
+    from mltoolkit.drift.detect import _threshold
+
+    t0 = time.perf_counter()
+    wanted = list(columns) if columns is not None else profile.names
+    unknown = [c for c in [*wanted, *tests, *thresholds] if c not in profile.names]
+    if unknown:
+        raise ConfigError(f"column(s) {', '.join(map(repr, dict.fromkeys(unknown)))} are not in the reference profile;"
+                          f" its columns are: {', '.join(profile.names[:30])}", column=unknown[0], parameter="columns")
+    refs = [profile.column(c) for c in wanted]
+    # Datetime columns are compared only when a test is asked for, as on raw data.
+    compare = [r for r in refs if (r.kind in ("numeric", "categorical", "boolean")
+                                   or (r.kind == "datetime" and r.name in tests)) and r.n > 0]
+    counts, extra = count_current(profile, current, [r.name for r in compare], batch_rows=batch_rows,
+                                  progress=progress)
+
+    def threshold_of(test: str, col: str) -> float:
+        return _threshold(test, col, thresholds, alpha, distance_threshold)
+
+    results: list[ColumnDrift] = []
+    changes = [SchemaChange("added", c, "in current data, not in the reference profile (not compared)")
+               for c in extra]
+    for ref in refs:
+        if ref.kind == "datetime" and ref.name not in tests:
+            results.append(_skipped(ref, profile.n_rows, "time column: it moves between periods by design; pass tests={column: 'ks'}"
+                                         " to compare it as epoch seconds"))
+        elif ref.kind in ("identifier", "text"):
+            results.append(_skipped(ref, profile.n_rows, f"{ref.kind} column: not compared"))
+        elif ref.n == 0:
+            results.append(_skipped(ref, profile.n_rows, "no values in the reference (all missing)"))
+        elif ref.name in counts.numeric:
+            results.append(_numeric(ref, profile.n_rows, counts.numeric[ref.name], counts.n_rows, tests.get(ref.name), threshold_of,
+                                    small_sample))
+        else:
+            col, change = _categorical(ref, profile.n_rows, counts.categorical[ref.name], counts.n_rows, tests.get(ref.name),
+                                       threshold_of, small_sample)
+            results.append(col)
+            if change is not None:
+                changes.append(change)
+    tested = [c for c in results if c.test != "skipped" or c.drifted]
+    n_drifted = sum(c.drifted for c in tested)
+    share = n_drifted / len(tested) if tested else 0.0
+    return DriftResult(columns=tuple(results), schema_changes=tuple(changes), share_drifted=share,
+                       n_drifted=n_drifted, n_tested=len(tested), drift_share=drift_share,
+                       dataset_drift=bool(tested) and share >= drift_share, n_reference=profile.n_rows,
+                       n_current=counts.n_rows, elapsed_seconds=time.perf_counter() - t0)

@@ -509,7 +509,9 @@ def _predict_dask(args: argparse.Namespace):  # noqa: ANN202 - BatchResult, impo
         raise DataError(f"input {args.data} does not exist", path=str(path))
     csvs = [path] if path.suffix.lower() in (".csv", ".tsv") else sorted(path.glob("*.csv")) if path.is_dir() else []
     if csvs:
-        ddf = dd.read_csv([str(p) for p in csvs], sep="\t" if path.suffix.lower() == ".tsv" else ",")
+        # Integer columns with missing values only in later blocks would otherwise disagree with the first block.
+        ddf = dd.read_csv([str(p) for p in csvs], sep="\t" if path.suffix.lower() == ".tsv" else ",",
+                          assume_missing=True)
     elif path.is_dir() or path.suffix.lower() in (".parquet", ".pq", ".parq"):
         ddf = dd.read_parquet(str(path))
     else:

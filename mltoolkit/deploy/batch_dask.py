@@ -6,7 +6,8 @@ and is written as one Parquet file into a staging folder next to the output.
 Rows are numbered by their position in the input, as in
 :func:`mltoolkit.deploy.predict_batch`: a partition's first row number is the
 sum of the lengths of the partitions before it, passed along a chain of small
-tasks, so the input is read once. The staging folder is renamed into place only
+tasks, so the input is read once (a scored partition, only the output columns,
+waits in a worker's memory until the partitions before it have been scored). The staging folder is renamed into place only
 when every partition succeeded and the files share one schema; on any error it
 is removed. Workers must see the package folder and the output's parent folder
 at the same paths as the client (the same machine, or shared storage).

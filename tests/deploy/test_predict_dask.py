@@ -111,6 +111,17 @@ def test_dask_predictions_equal_pandas_predictions(dask_client, package, rows, t
     assert 1 <= sum(loads) and max(loads) == 1
 
 
+def test_without_a_cluster_partitions_are_scored_in_threads(package, rows, tmp_path):
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        result = predict_batch(package, dd.from_pandas(rows, npartitions=3), tmp_path / "p.parquet")
+    scored = pd.read_parquet(tmp_path / "p.parquet").sort_values("row", ignore_index=True)
+    whole, _ = load_package(package).predict_frame(rows)
+    assert result.rows == 2400 and result.chunks == 3
+    assert scored["score"].to_numpy() == pytest.approx(whole["score"].to_numpy(), abs=1e-12)
+
+
 def test_existing_output_is_replaced_only_when_asked(dask_client, package, rows, tmp_path):
     ddf = dd.from_pandas(rows.head(300), npartitions=2)
     out = tmp_path / "p.parquet"
@@ -157,17 +168,16 @@ def test_worker_killed_mid_run_still_gives_complete_output(dask_client, package,
     markers = tmp_path / "markers"
     markers.mkdir()
     ddf = dd.from_pandas(rows, npartitions=8).map_partitions(_slow_copy, str(markers), meta=rows.head(0))
-    killed = threading.Event()
+    killed, finished = threading.Event(), threading.Event()
 
     def kill_when_busy() -> None:
-        # Kill the victim while it runs a slow upstream task, so its work in progress is lost for sure.
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        # Kill the victim while it runs a slow upstream task (1 s), so work in progress is lost for sure.
+        while not finished.is_set():
             if any(p.name.startswith(f"{victim}-") for p in markers.iterdir()):
                 os.kill(victim, signal.SIGKILL)
                 killed.set()
                 return
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     killer = threading.Thread(target=kill_when_busy, daemon=True)
     killer.start()
@@ -175,9 +185,11 @@ def test_worker_killed_mid_run_still_gives_complete_output(dask_client, package,
     try:
         result = predict_batch(package, ddf, out, keep_columns=("prospect_id",))
     finally:
-        killer.join(timeout=130)
+        finished.set()
+        killer.join()
         dask_client.wait_for_workers(2, timeout=120)
     assert killed.is_set() and victim not in dask_client.run(os.getpid).values()
+    assert len(list(markers.iterdir())) > 8  # the partition lost with the worker was computed again
     assert result.rows == 2400 and result.chunks == 8 and _leftovers(tmp_path) == []
     scored = pd.read_parquet(out).sort_values("row", ignore_index=True)
     assert scored["row"].tolist() == list(range(2400))

@@ -2,6 +2,7 @@
 from mltoolkit.eda.alert_rules import AlertThresholds
 from mltoolkit.eda.feature_target import FeatureTargetSummary, feature_vs_target
 from mltoolkit.eda.profiling import profile
+from mltoolkit.eda.streaming import profile_stream
 from mltoolkit.eda.result import (
     Alert,
     CategoricalStats,
@@ -21,7 +22,7 @@ from mltoolkit.eda.result import (
 )
 
 __all__ = [
-    "profile", "feature_vs_target", "FeatureTargetSummary", "AlertThresholds",
+    "profile", "profile_stream", "feature_vs_target", "FeatureTargetSummary", "AlertThresholds",
     "ProfileResult", "Overview", "ColumnProfile", "NumericStats", "CategoricalStats", "CategoryCount",
     "DatetimeStats", "TextStats", "Histogram", "Correlations", "CorrelationMatrix", "CorrelationPair",
     "TargetAnalysis", "FeatureAssociation", "Alert",

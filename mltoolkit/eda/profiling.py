@@ -21,6 +21,7 @@ from mltoolkit.eda.correlation import (
 from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
 from mltoolkit.eda.target_analysis import analyze_target
 from mltoolkit.errors import ConfigError, DataError
+from mltoolkit.stream import is_dask, is_streamable
 
 __all__ = ["profile"]
 
@@ -42,13 +43,18 @@ def profile(
     correlation_threshold: float = 0.9,
     progress: bool = False,
     seed: int = 0,
+    batch_rows: int | None = None,
 ) -> ProfileResult:
     """Profile a table: overview, per-column statistics, correlations, target analysis, alerts.
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The data. Column names must be unique.
+    df : pandas.DataFrame, Parquet path, pyarrow dataset or Dask DataFrame
+        The data. Column names must be unique. A path to a Parquet file or
+        directory, a :class:`pyarrow.dataset.Dataset` or a Dask DataFrame is
+        profiled in batches by :func:`mltoolkit.eda.streaming.profile_stream`
+        (memory bounded by the batch, not the data; see there for what is
+        estimated rather than exact).
     target : str, optional
         Target column; adds class balance (or distribution) and each feature's
         association with it, and enables the imbalance and leakage alerts.
@@ -70,9 +76,11 @@ def profile(
     correlation_threshold : float, default 0.9
         Pairs at or above this strength raise a ``high_correlation`` alert.
     progress : bool, default False
-        Show a progress bar over the columns.
+        Show a progress bar over the columns (over the batches when streaming).
     seed : int, default 0
         Seed of the row sample.
+    batch_rows : int, optional
+        Streamed data only: rows per batch (default about ten million cells).
 
     Returns
     -------
@@ -95,9 +103,19 @@ def profile(
     (500, 'classification')
     """
     t0 = time.perf_counter()
+    if not isinstance(df, pd.DataFrame) and (is_streamable(df) or is_dask(df)):
+        if sample is not None:
+            raise ConfigError("sample is for in-memory DataFrames: streamed data is profiled over every row; "
+                              "leave sample out", parameter="sample")
+        from mltoolkit.eda.streaming import profile_stream  # streaming builds on this module's helpers
+
+        return profile_stream(df, target, schema=schema, schema_overrides=schema_overrides, bins=bins,
+                              top_categories=top_categories, matrix_limit=matrix_limit,
+                              correlation_threshold=correlation_threshold, progress=progress, batch_rows=batch_rows)
     if not isinstance(df, pd.DataFrame):
-        raise ConfigError(f"profile() takes a pandas DataFrame, got {type(df).__name__}; read files with "
-                          "mltoolkit.data.load first", parameter="df")
+        raise ConfigError(f"profile() takes a pandas DataFrame, a Parquet file or directory, a pyarrow dataset or a "
+                          f"Dask DataFrame, got {type(df).__name__}; read other files with mltoolkit.data.load first",
+                          parameter="df")
     check_unique_columns(df)
     if df.shape[1] == 0 or len(df) == 0:
         raise DataError(f"the table is empty ({len(df)} rows x {df.shape[1]} columns); nothing to profile")

@@ -115,8 +115,8 @@ class Overview(_Result):
     n_rows: int
     n_columns: int
     memory_bytes: int
-    n_duplicate_rows: int
-    duplicate_share: float
+    n_duplicate_rows: int | None  # None: not counted (streamed data with more distinct rows than remembered)
+    duplicate_share: float | None
     n_missing_cells: int
     missing_cell_share: float
     kinds: dict[str, int]  # number of columns of each kind
@@ -192,6 +192,7 @@ class ProfileResult(_Result):
     sampled_rows: int | None = None  # rows used when a sample was taken
     elapsed_seconds: float | None = None
     fingerprint: DatasetFingerprint | None = None  # of the full data given to profile()
+    notes: tuple[str, ...] = ()  # what was estimated or left out (streamed data), in plain language
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of column ``name``."""

@@ -235,7 +235,6 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
-    staging.mkdir()
     score = dask.delayed(_score_partition, nout=2, pure=True)
     writes, outcomes = [], []
     offset: Any = 0
@@ -244,6 +243,7 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
         writes.append(dask.delayed(_write_partition, pure=True)(scored, offset, i, str(staging)))
         outcomes.append(outcome)
         offset = dask.delayed(_next_offset, pure=True)(offset, dask.delayed(_rows, pure=True)(scored))
+    staging.mkdir()
     try:
         try:
             written, checks = dask.compute(writes, outcomes)

@@ -29,6 +29,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--query", help="SQL sources: SELECT query to read")
     p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files (default utf-8)")
     p.add_argument("--sample", type=int, help="profile a random sample of this many rows")
+    p.add_argument("--stream", action="store_true",
+                   help="read Parquet data (a file or directory) in batches: memory bounded by the batch, not the "
+                        f"data; automatic for Parquet data over {_STREAM_AUTO_BYTES // 2**30} GiB on disk")
+    p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 10 million cells)")
     p.set_defaults(func=_cmd_profile)
 
     p = sub.add_parser("drift", help="compare current data with reference data (data drift)")
@@ -156,12 +160,56 @@ def _source(data: str) -> str:
     return str(Path(data).resolve())
 
 
+#: Parquet data larger than this on disk is profiled in batches even without --stream.
+_STREAM_AUTO_BYTES = 2 * 2**30
+
+
+def _parquet_bytes(data: str) -> int | None:
+    """Size on disk of Parquet data at ``data`` (a file or a directory of them), or None when it is not Parquet."""
+    from mltoolkit.stream import is_streamable
+
+    path = Path(data)
+    if "://" in data or not is_streamable(data) or not path.exists():
+        return None
+    files = [path] if path.is_file() else [f for f in path.rglob("*") if f.suffix.lower() in (".parquet", ".pq", ".parq")]
+    return sum(f.stat().st_size for f in files) if files else None
+
+
+def _use_stream(args: argparse.Namespace) -> bool:
+    """Stream when asked (the data must then be Parquet) or when Parquet data is large; say why on stderr."""
+    size = _parquet_bytes(args.data)
+    if args.stream and size is None:
+        raise ConfigError(f"--stream reads a Parquet file or a directory of Parquet files; {args.data} is not one "
+                          "(leave --stream out to load it whole)", parameter="--stream", path=args.data)
+    stream = args.stream or (size is not None and size > _STREAM_AUTO_BYTES)
+    if stream and (args.sample is not None or args.table or args.query):
+        raise ConfigError("--sample, --table and --query do not apply to streamed Parquet data; leave them out "
+                          "(streaming profiles every row)", parameter="--stream")
+    if stream and not args.stream:
+        print(f"{args.data} holds {size / 2**30:,.1f} GiB of Parquet: profiling it in batches (--stream)",
+              file=sys.stderr)
+    return stream
+
+
 def _cmd_profile(args: argparse.Namespace) -> int:
     from mltoolkit.data import load
     from mltoolkit.eda import profile
 
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample must be a positive number of rows, got {args.sample}", parameter="--sample")
+    if args.batch_rows is not None and args.batch_rows < 1:
+        raise ConfigError(f"--batch-rows must be a positive number of rows, got {args.batch_rows}",
+                          parameter="--batch-rows")
+    if _use_stream(args):
+        result = profile(args.data, target=args.target, batch_rows=args.batch_rows, progress=sys.stderr.isatty())
+        if args.json_out:
+            result.to_json(args.json_out)
+            print(f"profile written to {args.json_out}")
+        elif args.html_out is None:
+            _print_summary(result)
+        if args.html_out is not None:
+            _stream_report(args, result)
+        return 0
     if args.html_out is None:
         df = load(args.data, table=args.table, query=args.query, encoding=args.encoding)
         result = profile(df, target=args.target, sample=args.sample, progress=sys.stderr.isatty())
@@ -202,6 +250,36 @@ def _profile_report(args: argparse.Namespace) -> int:
         print(f"profile written to {args.json_out}")
     print(f"report written to {out}")
     return 0
+
+
+def _stream_report(args: argparse.Namespace, result) -> None:  # noqa: ANN001 - ProfileResult, imported lazily
+    """The EDA report of a streamed profile: the widgets' static views, rendered without a kernel.
+
+    The EDA notebook loads the data whole, so streamed data skips it: the same
+    summary and profile views are placed in a notebook as outputs and rendered
+    with the ``eda`` template (no target-by-feature charts: they need the rows).
+    """
+    import nbformat
+
+    from mltoolkit.report import render_report
+    from mltoolkit.widgets import EDASummary, EDAWidget
+    from mltoolkit.widgets.html import wrap
+
+    def shown(widget) -> nbformat.NotebookNode:  # noqa: ANN001 - a widget with a static view
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": wrap(widget.static_html())})]
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Exploratory data analysis\n\nProfiled in batches (streamed); "
+                                              "see the notes for what was estimated or left out."),
+                shown(EDASummary(result)), nbformat.v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
+    overview = result.overview
+    meta = [("Data", args.data), ("Rows", f"{overview.n_rows:,}"), ("Columns", str(overview.n_columns))]
+    if result.fingerprint is not None:
+        meta.append(("Data version", result.fingerprint.short))
+    out = render_report(nb, args.html_out, template="eda", title=f"Data profile: {Path(args.data).name}", meta=meta)
+    print(f"report written to {out}")
 
 
 def _cmd_drift(args: argparse.Namespace) -> int:
@@ -254,10 +332,12 @@ def _drift_report(args: argparse.Namespace) -> dict:
 
 def _print_summary(result) -> None:  # noqa: ANN001 - ProfileResult, imported lazily
     o = result.overview
-    print(f"{o.n_rows:,} rows x {o.n_columns} columns, {o.n_missing_cells:,} missing cells, "
-          f"{o.n_duplicate_rows:,} duplicate rows")
+    dupes = "duplicate rows not counted" if o.n_duplicate_rows is None else f"{o.n_duplicate_rows:,} duplicate rows"
+    print(f"{o.n_rows:,} rows x {o.n_columns} columns, {o.n_missing_cells:,} missing cells, {dupes}")
     for alert in result.alerts:
         print(f"[{alert.severity}] {alert.message}")
+    for note in result.notes:
+        print(f"note: {note}")
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:

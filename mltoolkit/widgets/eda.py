@@ -13,9 +13,42 @@ from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
-__all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows"]
+__all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows", "chart_order"]
 
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def chart_order(result: ProfileResult) -> list[str]:
+    """Column names, most worth a chart first.
+
+    The target, then columns named by alerts (most severe first), then by
+    association with the target, then the rest in table order. Wide data shows
+    charts for the head of this list only.
+    """
+    rank: dict[str, tuple] = {c.name: (3, 0.0, i) for i, c in enumerate(result.columns)}
+    if result.target is not None:
+        for a in result.target.associations:
+            if a.feature in rank:
+                rank[a.feature] = min(rank[a.feature], (2, -a.value, rank[a.feature][2]))
+    for alert in result.alerts:
+        for name in alert.columns:
+            if name in rank:
+                rank[name] = min(rank[name], (1, _SEVERITY_ORDER.get(alert.severity, 3), rank[name][2]))
+    if result.target is not None and result.target.column in rank:
+        rank[result.target.column] = (0, 0.0, 0)
+    return sorted(rank, key=rank.__getitem__)
+
+
+def _typical(col: ColumnProfile) -> str:
+    if col.numeric is not None:
+        return format_number(col.numeric.mean)
+    if col.categorical is not None and col.categorical.mode is not None:
+        return col.categorical.mode
+    return "–"
+
+
+def _notes_html(notes: tuple[str, ...] | list[str]) -> str:
+    return "".join(f'<p class="mlt-note">{esc(n)}</p>' for n in notes)
 
 
 def overview_rows(result: ProfileResult) -> list[tuple[str, str]]:
@@ -25,7 +58,8 @@ def overview_rows(result: ProfileResult) -> list[tuple[str, str]]:
         ("Rows", format_number(o.n_rows)),
         ("Columns", format_number(o.n_columns)),
         ("Memory", f"{o.memory_bytes / 2**20:,.1f} MiB"),
-        ("Duplicate rows", f"{format_number(o.n_duplicate_rows)} ({format_share(o.duplicate_share)})"),
+        ("Duplicate rows", "not counted (see notes)" if o.n_duplicate_rows is None
+         else f"{format_number(o.n_duplicate_rows)} ({format_share(o.duplicate_share)})"),
         ("Missing cells", f"{format_number(o.n_missing_cells)} ({format_share(o.missing_cell_share)})"),
         ("Column kinds", ", ".join(f"{k}: {v}" for k, v in o.kinds.items() if v)),
     ]
@@ -93,10 +127,16 @@ class EDAWidget(ToolkitWidget):
         The profiled data; when given with a target, picking a column also shows
         how the target varies with it.
     max_static_columns : int, default 30
-        Columns drawn in the static (report) view; the rest are summarized in one table.
+        Columns drawn in the static (report) view, chosen by :func:`chart_order`
+        (target, columns with alerts, strongest association with the target);
+        the rest are summarized in one table, with a note saying so.
     prefetch : bool, default True
-        In a kernel, render every column's charts in idle time after the view
-        is shown, so picking a column is instant on large data.
+        In a kernel, render charts in idle time after the view is shown, so
+        picking a column is instant on large data.
+    max_prefetch_columns : int, default 100
+        Columns whose charts are prefetched, in :func:`chart_order`; others are
+        drawn when picked (wide data would otherwise keep the kernel busy
+        drawing thousands of charts nobody looks at).
 
     Examples
     --------
@@ -105,9 +145,10 @@ class EDAWidget(ToolkitWidget):
     """
 
     def __init__(self, result: ProfileResult, data: pd.DataFrame | None = None, *,
-                 max_static_columns: int = 30, prefetch: bool = True) -> None:
+                 max_static_columns: int = 30, prefetch: bool = True, max_prefetch_columns: int = 100) -> None:
         self.result = result
         self.prefetch = prefetch
+        self.max_prefetch_columns = max_prefetch_columns
         self.data = data
         self.max_static_columns = max_static_columns
         self.column_picker: W.Dropdown | None = None
@@ -156,11 +197,12 @@ class EDAWidget(ToolkitWidget):
         self.column_picker.observe(self._on_column, names="value")
         if names:
             self._show(names[0])
-        if self.prefetch:  # render every column's charts while the person reads the first one
-            prefetch_when_idle(job for n in names for job in (functools.partial(self.column_png, n),
-                                                              functools.partial(self.target_png, n)))
+        if self.prefetch:  # render the likeliest picks' charts while the person reads the first one
+            ranked = chart_order(r)[: self.max_prefetch_columns]
+            prefetch_when_idle(job for n in ranked for job in (functools.partial(self.column_png, n),
+                                                               functools.partial(self.target_png, n)))
         columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
-        tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""])),
+        tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""]) + _notes_html(r.notes)),
                                      png_image("640px", figure_png(eda_plots.plot_missing(r)))])),
                 ("Alerts", W.HTML(_alerts_html(r))),
                 ("Columns", columns_tab),
@@ -202,7 +244,8 @@ class EDAWidget(ToolkitWidget):
         rows = [(p.a, p.b, p.method.replace("_", " "), format_number(p.value)) for p in pairs]
         table_html = table(rows, ["Column", "Column", "Measure", "Value"], numeric=[False, False, False, True]) \
             if rows else '<p class="mlt-note">No pairs to correlate.</p>'
-        return f'<div class="mlt-row">{"".join(parts)}</div><h4>Strongest pairs</h4>{table_html}'
+        return (f'<div class="mlt-row">{"".join(parts)}</div><h4>Strongest pairs</h4>{table_html}'
+                + _notes_html(r.correlations.notes))
 
     def _target_html(self) -> str:
         r = self.result
@@ -215,21 +258,29 @@ class EDAWidget(ToolkitWidget):
     def static_html(self) -> str:
         r = self.result
         parts = [section("Overview", '<div class="mlt-row">' + table(overview_rows(r), ["", ""])
-                         + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>"),
+                         + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>"
+                         + _notes_html(r.notes)),
                  section(f"Alerts ({len(r.alerts)})", _alerts_html(r))]
         cols_html = []
-        for col in r.columns[: self.max_static_columns]:
+        charted = set(chart_order(r)[: self.max_static_columns])
+        if len(charted) < len(r.columns):
+            cols_html.append(f'<p class="mlt-note">Charts for {len(charted)} of {len(r.columns):,} columns: the '
+                             "target, columns with alerts, then those most associated with the target; the other "
+                             f"{len(r.columns) - len(charted):,} are summarized in the table below.</p>")
+        for col in (c for c in r.columns if c.name in charted):
             imgs = "" if col.kind == "identifier" else img_tag(self.column_png(col.name), f"distribution of {col.name}")
             target_png = self.target_png(col.name)
             if target_png:
                 imgs += img_tag(target_png, f"target by {col.name}")
             cols_html.append(f"<h4>{esc(col.name)}</h4><div class='mlt-row'>{self._column_html(col.name)}"
                              f"<div>{imgs}</div></div>")
-        rest = r.columns[self.max_static_columns:]
+        rest = [c for c in r.columns if c.name not in charted]
         if rest:
-            rows = [(c.name, c.kind, format_share(c.missing_share), format_number(c.n_distinct)) for c in rest]
-            cols_html.append(f"<h4>{len(rest)} more columns</h4>"
-                             + table(rows, ["Column", "Kind", "Missing", "Distinct"], numeric=[False, False, True, True]))
+            rows = [(c.name, c.kind, format_share(c.missing_share), format_number(c.n_distinct), _typical(c))
+                    for c in rest]
+            cols_html.append(f"<h4>{len(rest):,} more columns</h4>"
+                             + table(rows, ["Column", "Kind", "Missing", "Distinct", "Mean or most frequent"],
+                                     numeric=[False, False, True, True, True]))
         parts.append(section("Columns", "".join(cols_html)))
         parts.append(section("Correlations", self._correlations_html()))
         if r.target is not None:

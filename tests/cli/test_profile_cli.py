@@ -69,3 +69,42 @@ def test_profile_html_report_is_small_escaped_and_static(tmp_path):
     assert "website_visits" in html and "data:image/png;base64," in html
     assert json.loads(json_out.read_text())["overview"]["n_rows"] == 1500
     assert f"report written to {html_out}" in run.stdout
+
+
+@pytest.fixture
+def parquet_dir(tmp_path) -> Path:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    df = make_trial_conversion(1200, seed=8)
+    for i in range(3):
+        df.iloc[i * 400:(i + 1) * 400].to_parquet(folder / f"part-{i}.parquet", index=False)
+    return folder
+
+
+def test_stream_profiles_a_parquet_directory_in_batches(parquet_dir, tmp_path):
+    out = tmp_path / "p.json"
+    run = _mltoolkit("profile", parquet_dir, "--stream", "--batch-rows", 250, "--target", "converted", "--json", out)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    assert data["overview"]["n_rows"] == 1200
+    assert data["target"]["task"] == "classification"
+    assert any("Spearman" in n for n in data["correlations"]["notes"])
+    assert data["notes"]  # what was estimated is said
+
+
+def test_stream_report_is_static_html_with_the_notes(parquet_dir, tmp_path):
+    html_out = tmp_path / "eda.html"
+    run = _mltoolkit("profile", parquet_dir, "--stream", "--html", html_out)
+    assert run.returncode == 0, run.stderr
+    html = html_out.read_text()
+    assert "website_visits" in html and "data:image/png;base64," in html
+    assert "Spearman correlation left out" in html
+    assert "<script" not in html.lower()
+
+
+def test_stream_needs_parquet_data(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": [1, 2, 3]}).to_csv(path, index=False)
+    run = _mltoolkit("profile", path, "--stream")
+    assert run.returncode == 2
+    assert "--stream reads a Parquet file or a directory" in run.stderr and "Traceback" not in run.stderr

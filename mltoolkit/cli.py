@@ -35,9 +35,19 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 10 million cells)")
     p.set_defaults(func=_cmd_profile)
 
+    p = sub.add_parser("reference", help="compute the reference profile drift needs, once, from training data")
+    p.add_argument("data", help="reference (training) data: file, Parquet directory (streamed), database or demo://")
+    p.add_argument("--out", type=Path, default=Path("reference.json"), help="profile to write (default reference.json)")
+    p.add_argument("--exclude", nargs="*", default=[], help="columns to leave out (identifiers, the prediction, ...)")
+    p.add_argument("--table", help="SQL sources: table to read")
+    p.add_argument("--batch-rows", type=int, help="rows per batch when streaming Parquet data")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing profile")
+    p.set_defaults(func=_cmd_reference)
+
     p = sub.add_parser("drift", help="compare current data with reference data (data drift)")
-    p.add_argument("reference", help="reference (training) data: file, database or demo://")
-    p.add_argument("current", help="current (production) data")
+    p.add_argument("reference", help="reference: data (file, Parquet directory, database, demo://) or a saved profile "
+                                     "(.json from `mltoolkit reference`)")
+    p.add_argument("current", help="current (production) data; Parquet files and directories are streamed")
     p.add_argument("--json", dest="json_out", type=Path, help="write the drift result as JSON here")
     p.add_argument("--html", dest="html_out", type=Path, help="write the drift report (self-contained HTML) here")
     p.add_argument("--fail-on-drift", action="store_true", help="exit with code 1 when the dataset has drifted")
@@ -282,16 +292,38 @@ def _stream_report(args: argparse.Namespace, result) -> None:  # noqa: ANN001 - 
     print(f"report written to {out}")
 
 
+def _cmd_reference(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from mltoolkit.data import load
+    from mltoolkit.drift import build_reference
+    from mltoolkit.stream import is_streamable
+
+    if args.out.exists() and not args.overwrite:
+        raise ConfigError(f"{args.out} exists; pass --overwrite to replace it", path=str(args.out), parameter="--out")
+    data = args.data if is_streamable(args.data) else load(args.data, table=args.table)
+    profile = build_reference(data, exclude=args.exclude, batch_rows=args.batch_rows, progress=sys.stderr.isatty(),
+                              source=str(args.data))
+    profile.save(args.out, overwrite=args.overwrite)
+    kinds = pd.Series([c.kind for c in profile.columns]).value_counts()
+    print(f"reference profile of {profile.n_rows:,} rows x {len(profile.columns)} columns "
+          f"({', '.join(f'{n} {k}' for k, n in kinds.items())}) written to {args.out} "
+          f"({args.out.stat().st_size / 1024:,.0f} KiB; data {profile.fingerprint['short']})")
+    return 0
+
+
 def _cmd_drift(args: argparse.Namespace) -> int:
     from mltoolkit.data import load
-    from mltoolkit.drift import detect_drift
+    from mltoolkit.drift import detect_drift, open_reference
+    from mltoolkit.stream import is_streamable
 
     if not 0 < args.drift_share <= 1:
         raise ConfigError(f"--drift-share must be in (0, 1], got {args.drift_share}", parameter="--drift-share")
     if args.html_out is not None:
         result = _drift_report(args)
     else:
-        reference, current = load(args.reference), load(args.current)
+        reference = args.reference if is_streamable(args.reference) else open_reference(args.reference)
+        current = args.current if is_streamable(args.current) else load(args.current)
         result = detect_drift(reference, current, drift_share=args.drift_share, progress=sys.stderr.isatty())
         if args.json_out:
             result.to_json(args.json_out)

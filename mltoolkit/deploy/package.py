@@ -107,7 +107,9 @@ def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model
 
     Copies the model and its description, derives the input schema from the
     training split, adds the model card and evaluation (with the decision
-    threshold chosen there), and writes ``package.json`` with checksums.
+    threshold chosen there) and the training data's reference profile
+    (``reference.json`` beside the model, for monitoring without the raw
+    data), and writes ``package.json`` with checksums.
 
     Raises
     ------
@@ -138,6 +140,9 @@ def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model
     for name in ("model_card.md", "model_card.json", "evaluation.json", "data_fingerprint.json"):
         if (art / name).exists():
             shutil.copyfile(art / name, tmp / name)
+    reference = Path(model_path).parent / "reference.json"  # written by the training stage
+    if reference.exists():
+        shutil.copyfile(reference, tmp / "reference.json")
     files = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}
     manifest = {"mltoolkit_version": __version__, "target": info.get("target"), "task": info.get("task"),
                 "decision_threshold": evaluation.get("decision_threshold"), "mlflow_run_id": info.get("mlflow_run_id"),

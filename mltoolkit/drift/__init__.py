@@ -3,12 +3,13 @@ from mltoolkit.drift.chunks import ChunkDrift, drift_by_chunk
 from mltoolkit.drift.detect import choose_test, compare_columns, detect_drift
 from mltoolkit.drift.multivariate import DomainClassifierResult, domain_classifier_drift
 from mltoolkit.drift.performance import PerformanceDrift, actual_performance, estimate_performance, performance_drift
-from mltoolkit.drift.reference import PROFILE_VERSION, ColumnReference, ReferenceProfile, build_reference, load_reference
+from mltoolkit.drift.reference import PROFILE_VERSION, ColumnReference, ReferenceProfile, build_reference, load_reference, \
+    open_reference
 from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
 from mltoolkit.drift.stats import CATEGORICAL_TESTS, DEFAULT_THRESHOLDS, NUMERIC_TESTS, P_VALUE_TESTS
 
 __all__ = [
-    "detect_drift", "build_reference", "load_reference", "ReferenceProfile", "ColumnReference", "PROFILE_VERSION", "choose_test", "compare_columns", "DriftResult", "ColumnDrift", "SchemaChange",
+    "detect_drift", "build_reference", "load_reference", "open_reference", "ReferenceProfile", "ColumnReference", "PROFILE_VERSION", "choose_test", "compare_columns", "DriftResult", "ColumnDrift", "SchemaChange",
     "DistributionSummary", "drift_by_chunk", "ChunkDrift", "domain_classifier_drift", "DomainClassifierResult",
     "PerformanceDrift", "actual_performance", "estimate_performance", "performance_drift", "NUMERIC_TESTS", "CATEGORICAL_TESTS", "P_VALUE_TESTS", "DEFAULT_THRESHOLDS",
 ]

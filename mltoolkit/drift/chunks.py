@@ -9,6 +9,7 @@ import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.drift.detect import detect_drift
+from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.performance import actual_performance, estimate_performance
 from mltoolkit.errors import ConfigError
 
@@ -52,7 +53,7 @@ def _chunks(current: pd.DataFrame, time_column: str | None, freq: str | None, ch
 
 
 def drift_by_chunk(
-    reference: pd.DataFrame,
+    reference: pd.DataFrame | ReferenceProfile,
     current: pd.DataFrame,
     *,
     time_column: str | None = None,
@@ -81,12 +82,16 @@ def drift_by_chunk(
         Passed to :func:`mltoolkit.drift.detect_drift` (tests, thresholds, ...).
     """
     skip = [c for c in (time_column, proba_column) if c]
-    ref_cols = [c for c in reference.columns if c not in skip]
+    profile = isinstance(reference, ReferenceProfile)
+    ref_cols = [c for c in (reference.names if profile else reference.columns) if c not in skip]
     out = []
     for label, start, end, chunk in _chunks(current, time_column, freq, chunk_size):
         if len(chunk) < min_rows:
             continue
-        result = detect_drift(reference[ref_cols], chunk[[c for c in chunk.columns if c not in skip]], **drift_kwargs)
+        current_part = chunk[[c for c in chunk.columns if c not in skip]]
+        result = detect_drift(reference, current_part, columns=[c for c in ref_cols if c in current_part.columns],
+                              **drift_kwargs) if profile \
+            else detect_drift(reference[ref_cols], current_part, **drift_kwargs)
         perf, estimated = None, False
         if proba_column is not None:
             proba = chunk[proba_column].to_numpy(dtype=float)

@@ -31,7 +31,7 @@ def _merge(a: BatchCounts, b: BatchCounts) -> BatchCounts:
 
 
 def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str], *, batch_rows: int | None = None,
-                  progress: bool = False) -> tuple[BatchCounts, list[str]]:
+                  progress: bool = False, checked: Sequence[str] | None = None) -> tuple[BatchCounts, list[str]]:
     """Count ``current`` on the profile's edges; returns the counts and the extra columns ignored.
 
     Raises
@@ -52,7 +52,7 @@ def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str
                           "directory, a pyarrow dataset or a Dask DataFrame", parameter="current")
     if len(head) == 0:
         raise DataError(f"{label} has no rows; drift needs rows on both sides", parameter="current")
-    extra = check_batch_schema(profile, head, source=label)
+    extra = check_batch_schema(profile, head, source=label, columns=checked if checked is not None else columns)
     cols = [profile.column(c) for c in columns]
     kinds = {c.name: c.kind for c in cols if c.kind in ("numeric", "datetime", "categorical", "boolean")}
     edges = {c.name: c.edges() for c in cols if c.kind in ("numeric", "datetime") and c.n > 0}
@@ -155,7 +155,7 @@ def drift_from_profile(profile: ReferenceProfile, current: Any, *, columns: Sequ
     compare = [r for r in refs if (r.kind in ("numeric", "categorical", "boolean")
                                    or (r.kind == "datetime" and r.name in tests)) and r.n > 0]
     counts, extra = count_current(profile, current, [r.name for r in compare], batch_rows=batch_rows,
-                                  progress=progress)
+                                  progress=progress, checked=wanted)
 
     def threshold_of(test: str, col: str) -> float:
         return _threshold(test, col, thresholds, alpha, distance_threshold)

@@ -63,7 +63,7 @@ from mltoolkit.drift.batch_counts import (
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.stream import Moments, QuantileSketch, first_rows, is_dask, is_streamable, map_reduce
 
-__all__ = ["ReferenceProfile", "ColumnReference", "build_reference", "load_reference", "PROFILE_FORMAT",
+__all__ = ["ReferenceProfile", "ColumnReference", "build_reference", "load_reference", "open_reference", "PROFILE_FORMAT",
            "PROFILE_VERSION", "GRID_POINTS", "is_profile_path"]
 
 PROFILE_FORMAT = "mltoolkit.reference-profile"
@@ -173,6 +173,15 @@ def _column_dict(c: ColumnReference) -> dict[str, Any]:
 def _checksum(body: Mapping[str, Any]) -> str:
     content = {k: v for k, v in body.items() if k != "checksum"}
     return hashlib.sha256(json.dumps(content, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
+def open_reference(source: str | Path, **load_kwargs: Any) -> ReferenceProfile | pd.DataFrame:
+    """The reference for monitoring: a saved profile (``.json``) or data read with :func:`mltoolkit.data.load`."""
+    if is_profile_path(source):
+        return load_reference(source)
+    from mltoolkit.data import load
+
+    return load(source, **load_kwargs)
 
 
 def is_profile_path(obj: object) -> bool:
@@ -431,8 +440,11 @@ def build_reference(
     )
 
 
-def check_batch_schema(profile: ReferenceProfile, head: pd.DataFrame, *, source: str = "the current data") -> list[str]:
+def check_batch_schema(profile: ReferenceProfile, head: pd.DataFrame, *, source: str = "the current data",
+                       columns: Sequence[str] | None = None) -> list[str]:
     """Refuse a batch whose columns or kinds differ from the profile's; return the extra columns.
+
+    Only ``columns`` (default: all of the profile's) are checked.
 
     Raises
     ------
@@ -441,12 +453,13 @@ def check_batch_schema(profile: ReferenceProfile, head: pd.DataFrame, *, source:
         changed between numeric and categorical.
     """
     names = [str(c) for c in head.columns]
-    missing = [c for c in profile.names if c not in names]
+    checked = [profile.column(c) for c in (columns if columns is not None else profile.names)]
+    missing = [c.name for c in checked if c.name not in names]
     problems = [f"missing column(s): {', '.join(map(repr, missing))}"] if missing else []
-    present = [c.name for c in profile.columns if c.name in names]
+    present = [c.name for c in checked if c.name in names]
     if present and len(head):
         now = infer_schema(head[present])
-        for col in profile.columns:
+        for col in checked:
             if col.name not in now or not head[col.name].notna().any() or col.n == 0:
                 continue
             before, after = col.kind, now.kind(col.name)

@@ -13,7 +13,8 @@ from mltoolkit.drift.chunks import ChunkDrift, drift_by_chunk
 from mltoolkit.drift.detect import detect_drift
 from mltoolkit.drift.multivariate import DomainClassifierResult, domain_classifier_drift
 from mltoolkit.drift.performance import PerformanceDrift, actual_performance, estimate_performance, performance_drift
-from mltoolkit.drift.result import DriftResult
+from mltoolkit.drift.reference import ReferenceProfile
+from mltoolkit.drift.result import DriftResult, SchemaChange
 from mltoolkit.deploy.usage import UsageSummary, is_prediction_log, prediction_usage
 from mltoolkit.errors import ConfigError
 from mltoolkit.monitor.alerts import MonitoringAlert, Recommendation, RetrainingRules, build_alerts, \
@@ -48,7 +49,7 @@ class MonitoringReport:
 
 
 def run_monitoring(
-    reference: pd.DataFrame,
+    reference: pd.DataFrame | ReferenceProfile,
     current: pd.DataFrame,
     *,
     target: str | None = None,
@@ -69,8 +70,12 @@ def run_monitoring(
 
     Parameters
     ----------
-    reference, current : pandas.DataFrame
-        Training-time data and the production batch.
+    reference : pandas.DataFrame or ReferenceProfile
+        Training-time data, or its saved profile (``mltoolkit reference``):
+        with a profile, the raw reference is not needed; everything runs but
+        the domain classifier, which learns from rows.
+    current : pandas.DataFrame
+        The production batch.
     target : str, optional
         Label column; target drift is part of the column comparison, and with
         ``prediction_column`` labels give the actual performance.
@@ -102,14 +107,27 @@ def run_monitoring(
     if is_prediction_log(current):  # the service's bookkeeping columns are not data to compare
         usage = prediction_usage(current)
         skip |= {"request_id", "scored_at", "model_version", "prediction"} - {prediction_column}
-    cols = [c for c in dict.fromkeys([*reference.columns, *current.columns]) if c not in skip]
-    drift = detect_drift(reference[[c for c in cols if c in reference.columns]],
-                         current[[c for c in cols if c in current.columns]], **drift_kwargs)
-    features = [c for c in reference.columns if c in current.columns and c not in skip
-                and c not in (target, prediction_column)]
-    # Kinds are inferred inside: identifiers and time columns never teach the classifier.
-    domain = domain_classifier_drift(reference[features], current[features]) if domain_classifier and features else None
-    chunks = tuple(drift_by_chunk(reference[[c for c in cols if c in reference.columns]], current,
+    profile = isinstance(reference, ReferenceProfile)
+    ref_names = reference.names if profile else list(reference.columns)
+    cols = [c for c in dict.fromkeys([*ref_names, *current.columns]) if c not in skip]
+    if profile:  # statistics only: every profiled column must be in the batch, extra ones are reported
+        # As with raw data, a column missing from the batch (labels not arrived yet, a dropped feature) is
+        # reported as removed; a column whose type changed is refused by detect_drift.
+        drift = detect_drift(reference, current[[c for c in cols if c in current.columns]],
+                             columns=[c for c in cols if c in ref_names and c in current.columns], **drift_kwargs)
+        removed = tuple(SchemaChange("removed", c, "in the reference profile, missing from current data")
+                        for c in cols if c in ref_names and c not in current.columns)
+        drift = dataclasses.replace(drift, schema_changes=removed + drift.schema_changes)
+        domain = None  # the domain classifier learns from rows, which a profile does not keep
+    else:
+        drift = detect_drift(reference[[c for c in cols if c in ref_names]],
+                             current[[c for c in cols if c in current.columns]], **drift_kwargs)
+        features = [c for c in ref_names if c in current.columns and c not in skip
+                    and c not in (target, prediction_column)]
+        # Kinds are inferred inside: identifiers and time columns never teach the classifier.
+        domain = domain_classifier_drift(reference[features], current[features]) \
+            if domain_classifier and features else None
+    chunks = tuple(drift_by_chunk(reference if profile else reference[[c for c in cols if c in ref_names]], current,
                                   time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
                                   proba_column=prediction_column, threshold=decision_threshold, **drift_kwargs))
     perf = None
@@ -123,5 +141,9 @@ def run_monitoring(
         perf = performance_drift(reference_metrics or {}, cur_metrics, metric=metric, estimated=estimated,
                                  success_threshold=success_threshold, max_drop=rules.max_performance_drop)
     alerts = tuple(build_alerts(drift, performance=perf, domain=domain))
-    return MonitoringReport(drift, domain, chunks, perf, alerts,
-                            recommend_retraining(drift, performance=perf, domain=domain, rules=rules), usage)
+    recommendation = recommend_retraining(drift, performance=perf, domain=domain, rules=rules)
+    if profile and domain_classifier:
+        recommendation = dataclasses.replace(recommendation, summary=recommendation.summary + (
+            " The multivariate check (domain classifier) was not run: it learns from rows, and the reference is a "
+            "saved profile."))
+    return MonitoringReport(drift, domain, chunks, perf, alerts, recommendation, usage)

@@ -140,7 +140,7 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
                  artifacts_dir=ch / "artifacts")
     train_stage(card, data_dir=ch / "data", preprocessor_path=ch / "models" / "preprocessor.skops",
                 model_path=ch / "models" / "model.skops", candidates=candidates, time_budget_s=time_budget_s,
-                seed=seed, track=track, artifacts_dir=ch / "artifacts")
+                seed=seed, track=track, artifacts_dir=ch / "artifacts", reference_path=ch / "models" / "reference.json")
     evaluate_stage(card, data_dir=ch / "data", model_path=ch / "models" / "model.skops",
                    artifacts_dir=ch / "artifacts", importance_repeats=0)
 
@@ -162,6 +162,10 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
         for suffix in (".skops", ".json"):
             shutil.copyfile(models / f"model{suffix}", models / f"previous_model{suffix}")
             shutil.copyfile(ch / "models" / f"model{suffix}", models / f"model{suffix}")
+        if (ch / "models" / "reference.json").exists():  # monitoring compares with what the new model learned from
+            if (models / "reference.json").exists():
+                shutil.copyfile(models / "reference.json", models / "previous_reference.json")
+            shutil.copyfile(ch / "models" / "reference.json", models / "reference.json")
         run_id = read_model_info(models / "model.skops").get("mlflow_run_id")
         if registry_name and run_id:
             from mltoolkit.deploy.registry import promote, register_model

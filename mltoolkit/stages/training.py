@@ -8,6 +8,7 @@ from typing import Any
 
 from mltoolkit.data import load_split
 from mltoolkit.framing import ProjectCard
+from mltoolkit.drift import build_reference
 from mltoolkit.models import load_model, save_model
 from mltoolkit.train import TrainingResult, encode_target, log_training, selection_metric, train_models
 
@@ -22,13 +23,16 @@ def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
                 preprocessor_path: str | Path = "models/preprocessor.skops", model_path: str | Path = "models/model.skops",
                 candidates: Sequence[str] | None = None, cv_folds: int = 3, time_budget_s: float = 30.0,
                 max_trials: int = 20, seed: int = 42, track: bool = True, experiment: str | None = None,
-                artifacts_dir: str | Path = "artifacts",
+                artifacts_dir: str | Path = "artifacts", reference_path: str | Path | None = "models/reference.json",
                 on_progress: Callable[[str], None] | None = None) -> tuple[TrainingResult, str | None]:
     """Train on ``<data_dir>/train.parquet`` with the saved preprocessor; save and track the model.
 
     Returns the :class:`~mltoolkit.train.TrainingResult` and the MLflow run id
     (None when ``track`` is False). Writes the model (skops, with a JSON sidecar
-    naming its features, target encoding and scores) and ``training.json``.
+    naming its features, target encoding and scores), ``training.json``, and
+    the training data's reference profile (``reference_path``, next to the
+    model; the deployment package carries it) that monitoring can use instead
+    of the raw training data.
     """
     train = load_split(data_dir, "train")
     card.check_target(train[card.target], source=f"{data_dir}/train.parquet")
@@ -54,4 +58,6 @@ def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
     art.mkdir(parents=True, exist_ok=True)
     (art / "training.json").write_text(json.dumps({**result.to_dict(), "mlflow_run_id": run_id,
                                                     "model_path": str(model_path)}, indent=2), encoding="utf-8")
+    if reference_path is not None:  # drift statistics of the training data, for monitoring without it
+        build_reference(train, source=f"{data_dir}/train.parquet").save(reference_path, overwrite=True)
     return result, run_id

@@ -100,3 +100,27 @@ def test_missing_value_jump_raises_an_alert():
     cur = pd.DataFrame({"x": np.where(np.arange(500) % 3 == 0, np.nan, np.arange(500.0))})
     report = run_monitoring(ref, cur, domain_classifier=False)
     assert any(a.what == "missing_values" and a.column == "x" for a in report.alerts)
+
+
+def test_monitoring_from_a_saved_profile_matches_raw_and_says_what_it_skipped():
+    from mltoolkit.data import make_trial_conversion
+    from mltoolkit.drift import build_reference
+    from mltoolkit.monitor import run_monitoring
+
+    ref = make_trial_conversion(4_000, seed=0)
+    cur = make_trial_conversion(3_000, seed=2, drift=1.0)
+    raw = run_monitoring(ref, cur, target="converted", time_column="signup_date")
+    prof = run_monitoring(build_reference(ref), cur, target="converted", time_column="signup_date")
+    assert prof.drift.drifted_columns == raw.drift.drifted_columns
+    # Small weekly chunks get KS; on raw data ties are broken at random, from a profile they are not (conservative):
+    # only the heavily tied count column may differ.
+    assert [c.label for c in prof.chunks] == [c.label for c in raw.chunks]
+    differ = {col for a, b in zip(raw.chunks, prof.chunks) for col in set(a.drifted_columns) ^ set(b.drifted_columns)}
+    assert differ <= {"support_tickets"}
+    assert prof.domain is None and "domain classifier) was not run" in prof.recommendation.summary
+    unlabeled = run_monitoring(build_reference(ref), cur.drop(columns=["converted"]), time_column="signup_date")
+    assert "converted" not in [c.column for c in unlabeled.drift.columns]  # labels arrive later: not an error
+    assert ("removed", "converted") in [(s.change, s.column) for s in unlabeled.drift.schema_changes]
+    raw_unlabeled = run_monitoring(ref, cur.drop(columns=["converted"]), time_column="signup_date")
+    assert [(s.change, s.column) for s in raw_unlabeled.drift.schema_changes] == \
+        [(s.change, s.column) for s in unlabeled.drift.schema_changes]

@@ -48,6 +48,12 @@ def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
     # Monitoring compares production data with the training split written by data collection.
     drift = json.loads((tmp_path / "artifacts" / "drift.json").read_text())
     assert sorted(c["column"] for c in drift["columns"] if c["drifted"]) == ["days_in_trial", "location", "website_visits"]
+    # Training saved the reference profile, the package carries it, and monitoring runs from it without the data.
+    assert (tmp_path / "models" / "reference.json").exists()
+    execute_notebook(stage_notebook("monitoring"), tmp_path / "monitoring_profile.ipynb", cwd=tmp_path,
+                     parameters={"reference_path": "package/reference.json", "output_dir": "artifacts/profile"})
+    from_profile = json.loads((tmp_path / "artifacts" / "profile" / "drift.json").read_text())
+    assert [c["drifted"] for c in from_profile["columns"]] == [c["drifted"] for c in drift["columns"]]
     # Monitoring recommended retraining on the drifted batch, so the loop ran and decided.
     retraining = json.loads((tmp_path / "artifacts" / "retraining.json").read_text())
     assert retraining["ran"] is True and retraining["comparison"]["verdict"] in ("promote", "keep", "inconclusive")

@@ -177,13 +177,12 @@ def _nonnull_sample(s: pd.Series) -> pd.Series:
 
 
 def _infer_numeric(name: str, s: pd.Series) -> str:
-    values = s.dropna()
-    if values.empty:
+    lo, hi = s.min(), s.max()  # skip missing values without copying the column
+    if pd.isna(lo):
         return "numeric"
-    lo, hi = values.min(), values.max()
-    if lo in (0, 1) and hi in (0, 1) and bool(values.isin((0, 1)).all()):
+    if lo in (0, 1) and hi in (0, 1) and bool(s.dropna().isin((0, 1)).all()):
         return "boolean"
-    if pd.api.types.is_integer_dtype(s.dtype) and _looks_like_id_name(name) and values.is_unique:
+    if pd.api.types.is_integer_dtype(s.dtype) and _looks_like_id_name(name) and s.dropna().is_unique:
         return "identifier"
     return "numeric"
 

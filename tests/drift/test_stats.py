@@ -56,3 +56,16 @@ def test_two_proportion_ztest_matches_hand_computation():
 
 def test_tvd_is_half_l1():
     assert st.tvd_shares(np.array([0.5, 0.5]), np.array([0.9, 0.1])) == pytest.approx(0.4)
+
+
+def test_wasserstein_and_shares_on_sorted_values_equal_the_general_ones():
+    from mltoolkit.drift import stats as st
+
+    rng = np.random.default_rng(7)
+    for n, m in [(1, 1), (2, 5), (997, 1000), (20_000, 3_001)]:
+        a = np.round(rng.normal(size=n), 1)  # ties
+        b = rng.lognormal(size=m)
+        assert st.wasserstein_sorted(np.sort(a), np.sort(b)) == pytest.approx(stats.wasserstein_distance(a, b),
+                                                                              rel=1e-12)
+        edges = st.numeric_bins(a)
+        np.testing.assert_array_equal(st.shares_sorted(np.sort(b), edges), st._shares_on(b, edges))

@@ -1,6 +1,9 @@
 """Per-column statistics by kind, each computed in one vectorized pass over the column."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +17,8 @@ from mltoolkit.eda.result import (
     TextStats,
 )
 
-__all__ = ["profile_column", "numeric_stats", "categorical_stats", "as_float_array"]
+__all__ = ["profile_column", "numeric_stats", "categorical_stats", "as_float_array", "float_block",
+           "is_plain_numeric", "numeric_block_profiles"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _SECONDS_PER_DAY = 86400.0
@@ -30,6 +34,19 @@ def as_float_array(s: pd.Series) -> np.ndarray:
         arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     # pandas may hand out a read-only view of its own buffer; callers mask in place.
     return arr if arr.flags.writeable else arr.copy()
+
+
+def is_plain_numeric(dtype: object) -> bool:
+    """Numbers stored as numbers (not booleans, not text): what :func:`numeric_block_profiles` handles."""
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def float_block(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """Columns ``names`` as one float64 matrix in column-major order (each column contiguous), missing as NaN."""
+    out = np.empty((len(data), len(names)), dtype=np.float64, order="F")
+    for j, name in enumerate(names):
+        out[:, j] = as_float_array(data[name])
+    return out
 
 
 def _histogram(values: np.ndarray, bins: int) -> Histogram:
@@ -78,6 +95,69 @@ def numeric_stats(arr: np.ndarray, bins: int = 30) -> NumericStats:
         n_infinite=n_inf, skewness=None if skew is None else float(skew),
         kurtosis=None if kurt is None else float(kurt), histogram=_histogram(values, bins),
     )
+
+
+def _sorted_stats(values: np.ndarray, n_inf: int, bins: int) -> NumericStats:
+    """:func:`numeric_stats` of finite values already sorted: histogram by binary search of the edges."""
+    n = values.size
+    if n == 0:
+        return NumericStats(None, None, None, None, {f"{int(q * 100)}%": None for q in QUANTILES},
+                            0, 0, n_inf, None, None, Histogram((), ()))
+    mean = float(values.mean())
+    dev = values - mean
+    m2 = float(np.dot(dev, dev)) / n
+    std = float(np.sqrt(m2 * n / (n - 1))) if n > 1 else None
+    skew = kurt = None
+    if n > 2 and m2 > 0:
+        dev2 = dev * dev
+        g1 = float(np.dot(dev2, dev)) / n / m2**1.5
+        skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n > 3:
+            g2 = float(np.dot(dev2, dev2)) / n / m2**2 - 3.0
+            kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    lo, hi = float(values[0]), float(values[-1])
+    e_lo, e_hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    edges = np.linspace(e_lo, e_hi, bins + 1)  # as numpy.histogram(range=...) builds them
+    pos = np.searchsorted(values, edges, side="left")
+    pos[-1] = n  # the last bin is closed on the right
+    zero_lo, zero_hi = np.searchsorted(values, 0.0, side="left"), np.searchsorted(values, 0.0, side="right")
+    return NumericStats(
+        mean=mean, std=std, min=lo, max=hi,
+        quantiles={f"{int(q * 100)}%": float(v) for q, v in zip(QUANTILES, np.quantile(values, QUANTILES))},
+        n_zeros=int(zero_hi - zero_lo), n_negative=int(zero_lo), n_infinite=n_inf,
+        skewness=None if skew is None else float(skew), kurtosis=None if kurt is None else float(kurt),
+        histogram=Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in np.diff(pos))),
+    )
+
+
+def numeric_block_profiles(data: pd.DataFrame, names: list[str], X: np.ndarray, bins: int = 30) -> list[ColumnProfile]:
+    """Profiles of numeric columns from their float block ``X`` (see :func:`float_block`).
+
+    Each column is sorted once (NaN last); the sorted column gives the missing
+    and distinct counts (as :func:`pandas.factorize`: NaN is missing, ±inf are
+    values), the infinities at both ends by binary search, and the finite
+    values in order for quantiles and a histogram by binary search. Same
+    statistics as :func:`profile_column` without a hash table per column;
+    columns are handled in parallel threads (numpy releases the GIL).
+    """
+    n = X.shape[0]
+
+    def one(j: int) -> ColumnProfile:
+        col = np.sort(X[:, j])
+        count = int(np.searchsorted(col, np.nan, side="left"))  # NaN sort last
+        lo = int(np.searchsorted(col[:count], -np.inf, side="right"))
+        hi = int(np.searchsorted(col[:count], np.inf, side="left"))
+        distinct = int(np.count_nonzero(col[1:count] != col[:count - 1])) + 1 if count else 0
+        name = names[j]
+        return ColumnProfile(
+            name=str(name), kind="numeric", dtype=str(data[name].dtype), count=count, n_missing=n - count,
+            missing_share=(n - count) / n if n else 0.0, n_distinct=distinct,
+            distinct_share=distinct / count if count else 0.0,
+            numeric=_sorted_stats(col[lo:hi], lo + count - hi, bins),
+        )
+
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, max(len(names), 1))) as pool:
+        return list(pool.map(one, range(len(names))))
 
 
 def categorical_stats(codes: np.ndarray, uniques: pd.Index | np.ndarray, top: int = 20) -> CategoricalStats:

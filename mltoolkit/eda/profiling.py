@@ -11,12 +11,18 @@ from tqdm.auto import tqdm
 from mltoolkit.data.fingerprint import fingerprint
 from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
 from mltoolkit.eda.alert_rules import find_alerts
-from mltoolkit.eda.column_stats import as_float_array, profile_column
+from mltoolkit.eda.column_stats import (
+    float_block,
+    is_plain_numeric,
+    numeric_block_profiles,
+    profile_column,
+)
 from mltoolkit.eda.correlation import (
     correlation_ratio_matrix,
     cramers_v_matrix,
     pearson_matrix,
     rank_columns,
+    strongest_pairs,
 )
 from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
 from mltoolkit.eda.target_analysis import analyze_target
@@ -145,17 +151,30 @@ def profile(
     )
     data = df.sample(sample, random_state=seed) if sample is not None and sample < n_rows else df
 
+    # Numeric columns stored as numbers are profiled together from one float block (wide data: one sort
+    # of the block instead of a hash table and a quantile per column); the block is reused below.
+    block_names = [c.name for c in schema.columns if c.kind == "numeric" and is_plain_numeric(data[c.name].dtype)]
+    block = float_block(data, block_names)
+    in_block = dict(zip(block_names, numeric_block_profiles(data, block_names, block, bins)))
+    block[~np.isfinite(block)] = np.nan  # correlations leave infinities out
     codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    if target in in_block:
+        codes[target] = pd.factorize(data[target], use_na_sentinel=True)
     columns = []
     for col in tqdm(schema.columns, desc="profiling columns", disable=not progress, unit="col"):
+        if col.name in in_block:
+            columns.append(in_block[col.name])
+            continue
         s = data[col.name]
         codes[col.name] = pd.factorize(s, use_na_sentinel=True)
         columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
                                       codes=codes[col.name]))
     columns = tuple(columns)
 
-    correlations = _correlations(data, kinds, codes, columns, matrix_limit)
-    target_result = analyze_target(data, target, kinds, codes, bins) if target is not None else None
+    correlations = _correlations(data, kinds, codes, columns, matrix_limit, (block_names, block))
+    target_result = (analyze_target(data, target, kinds, codes, bins, block=(block_names, block))
+                     if target is not None else None)
+    del block
     alerts = find_alerts(overview, columns, correlations.top_pairs, target_result, correlation_threshold)
     return ProfileResult(
         overview=overview, columns=columns, correlations=correlations, target=target_result, alerts=alerts,
@@ -181,12 +200,31 @@ def _top_pairs(matrix: np.ndarray, names: list[str], method: str, *, symmetric: 
     return [CorrelationPair(names[i[k]], cols[j[k]], method, float(values[k])) for k in order]
 
 
+def _strongest(X: np.ndarray, names: list[str], method: str) -> list[CorrelationPair]:
+    i, j, r = strongest_pairs(X, _TOP_PAIRS_PER_METHOD)
+    return [CorrelationPair(names[a], names[b], method, float(v)) for a, b, v in zip(i, j, r)]
+
+
 def _matrix(method: str, names: list[str], values: np.ndarray) -> CorrelationMatrix:
     rows = tuple(tuple(None if not np.isfinite(v) else float(v) for v in row) for row in values)
     return CorrelationMatrix(method, tuple(names), rows)
 
 
-def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, columns: tuple, matrix_limit: int) -> Correlations:
+def numeric_matrix(data: pd.DataFrame, names: list[str], block: tuple[list[str], np.ndarray]) -> np.ndarray:
+    """Columns ``names`` as floats with non-finite values as NaN, taken from ``block`` (no copy when it is all of it)."""
+    block_names, X = block
+    if names == block_names:
+        return X
+    where = {c: j for j, c in enumerate(block_names)}
+    if all(c in where for c in names):
+        return X[:, [where[c] for c in names]]
+    out = float_block(data, names)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, columns: tuple, matrix_limit: int,
+                  block: tuple[list[str], np.ndarray]) -> Correlations:
     by_name = {c.name: c for c in columns}
     numeric = [c for c, k in kinds.items() if k == "numeric" and by_name[c].n_distinct > 1]
     categorical = [c for c, k in kinds.items() if k in ("categorical", "boolean") and 1 < by_name[c].n_distinct]
@@ -204,27 +242,26 @@ def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, column
     cat_codes = [codes[c][0] for c in categorical]
     cat_sizes = [len(codes[c][1]) for c in categorical]
     if numeric:
-        X = np.column_stack([as_float_array(data[c]) for c in numeric])
-        X[~np.isfinite(X)] = np.nan
+        X = numeric_matrix(data, numeric, block)
         if categorical:
             eta = correlation_ratio_matrix(X, cat_codes, cat_sizes)
             pairs += _top_pairs(eta, numeric, "correlation_ratio", symmetric=False, col_names=categorical)
-        if len(numeric) >= 2:
+        if len(numeric) >= 2 and len(numeric) <= matrix_limit:
             m = pearson_matrix(X)
             pairs += _top_pairs(m, numeric, "pearson")
-            keep = len(numeric) <= matrix_limit
-            if keep:
-                matrices.append(_matrix("pearson", numeric, m))
+            matrices.append(_matrix("pearson", numeric, m))
+            m = pearson_matrix(rank_columns(X))
+            pairs += _top_pairs(m, numeric, "spearman")
+            matrices.append(_matrix("spearman", numeric, m))
+        elif len(numeric) > matrix_limit:
+            # No matrix is kept: single-precision screening, the strongest pairs recomputed exactly.
+            pairs += _strongest(X, numeric, "pearson")
             ranks = rank_columns(X)
             del X  # keep peak memory at two copies of the numeric block
-            m = pearson_matrix(ranks)
+            pairs += _strongest(ranks, numeric, "spearman")
             del ranks
-            pairs += _top_pairs(m, numeric, "spearman")
-            if keep:
-                matrices.append(_matrix("spearman", numeric, m))
-            else:
-                notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: "
-                             "only the strongest pairs are kept")
+            notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: "
+                         "only the strongest pairs are kept")
     if len(categorical) >= 2:
         m = cramers_v_matrix(cat_codes, cat_sizes)
         pairs += _top_pairs(m, categorical, "cramers_v")

@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mltoolkit.eda.column_stats import as_float_array
+from mltoolkit.eda.correlation import _SPARSE_GAPS_FROM, _pair_sums_dense, _pair_sums_sparse_gaps
 from mltoolkit.eda.stream_stats import (
     Crosstab, DistinctSketch, KeyedTable, RowHashSet, SequenceHash, float_hashes, value_hashes,
 )
@@ -159,9 +160,10 @@ def _pair_sums(S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         sx = np.repeat(S.sum(axis=0)[:, None], p, axis=1)
         sxx = np.repeat((S * S).sum(axis=0)[:, None], p, axis=1)
         return n, sx, sxx, S.T @ S
-    M = present.astype(np.float64)
-    S0 = np.where(present, S, 0.0)
-    return M.T @ M, S0.T @ M, (S0 * S0).T @ M, S0.T @ S0
+    S0 = np.ascontiguousarray(np.where(present, S, 0.0))
+    if present.sum() >= _SPARSE_GAPS_FROM * present.size:  # few gaps: one dense product, sparse corrections
+        return _pair_sums_sparse_gaps(S0, present)
+    return _pair_sums_dense(S0, present)
 
 
 def first_pass(plan: StreamPlan, batch: pd.DataFrame) -> FirstPass:

@@ -270,8 +270,9 @@ def _none(v: float) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
-def _numeric_stats(stats: FirstPass, j: int, hist: Histogram) -> NumericStats:
+def _numeric_stats(stats: FirstPass, j: int, hist: Histogram, shape: tuple[np.ndarray, ...]) -> NumericStats:
     m = stats.moments
+    std, skewness, kurtosis = shape
     n_inf = int(m.n_infinite[j])
     if m.n[j] == 0:
         return NumericStats(None, None, None, None, {f"{int(q * 100)}%": None for q in QUANTILES},
@@ -279,10 +280,10 @@ def _numeric_stats(stats: FirstPass, j: int, hist: Histogram) -> NumericStats:
     lo, hi = float(m.min[j]), float(m.max[j])
     q = stats.sketch.quantiles(np.asarray(QUANTILES), j, lo, hi)
     return NumericStats(
-        mean=float(m.mean[j]), std=_none(m.std(ddof=1)[j]), min=lo, max=hi,
+        mean=float(m.mean[j]), std=_none(std[j]), min=lo, max=hi,
         quantiles={f"{int(p * 100)}%": float(v) for p, v in zip(QUANTILES, q)},
         n_zeros=int(m.n_zero[j]), n_negative=int(m.n_negative[j]), n_infinite=n_inf,
-        skewness=_none(m.skewness()[j]), kurtosis=_none(m.kurtosis()[j]), histogram=hist,
+        skewness=_none(skewness[j]), kurtosis=_none(kurtosis[j]), histogram=hist,
     )
 
 
@@ -331,6 +332,8 @@ def _columns(head: pd.DataFrame, schema: Schema, plan: StreamPlan, stats: FirstP
     where = {c: i for i, c in enumerate(order)}
     hist_index = {c: i for i, c in enumerate(hist_plan.numeric + hist_plan.datetime + hist_plan.text)}
     counted = {c: i for i, c in enumerate(plan.categorical)}
+    numeric_index = {c: j for j, c in enumerate(plan.numeric)}
+    shape = (stats.moments.std(ddof=1), stats.moments.skewness(), stats.moments.kurtosis())
     estimated, truncated, no_gaps = [], [], []
     out = []
     for i, col in enumerate(schema.columns):
@@ -342,7 +345,7 @@ def _columns(head: pd.DataFrame, schema: Schema, plan: StreamPlan, stats: FirstP
         h = hist_index.get(name)
         hist = _histogram(hist_plan.edges[h], hists[h]) if h is not None else None
         if col.kind == "numeric":
-            block["numeric"] = _numeric_stats(stats, plan.numeric.index(name), hist)
+            block["numeric"] = _numeric_stats(stats, numeric_index[name], hist, shape)
         elif col.kind in ("categorical", "boolean"):
             c = counted[name]
             table = stats.counts[c]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit.eda.column_stats import as_float_array, numeric_stats
-from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix, pearson_matrix
+from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix, pearson_with
 from mltoolkit.eda.result import CategoryCount, FeatureAssociation, TargetAnalysis
 
 __all__ = ["target_task", "analyze_target"]
@@ -28,6 +28,8 @@ def analyze_target(
     kinds: dict[str, str],
     codes: dict[str, tuple[np.ndarray, pd.Index]],
     bins: int = 30,
+    *,
+    block: tuple[list[str], np.ndarray] | None = None,
 ) -> TargetAnalysis:
     """Balance of the target and the association of every other usable column with it.
 
@@ -35,6 +37,10 @@ def analyze_target(
     classification target; the correlation ratio η for numeric features against
     a classification target and for categorical features against a regression
     target; |Pearson r| for numeric features against a regression target.
+
+    ``block`` is ``(names, X)``: numeric columns already as floats with
+    non-finite values as NaN (as :func:`mltoolkit.eda.profiling.profile`
+    builds it), reused instead of converting the columns again.
     """
     y = df[target]
     task = target_task(y, kinds[target])
@@ -44,8 +50,13 @@ def analyze_target(
     balance: tuple[CategoryCount, ...] = ()
     minority = None
     stats = None
-    X = np.column_stack([as_float_array(df[c]) for c in numeric]) if numeric else np.empty((len(df), 0))
-    X[~np.isfinite(X)] = np.nan
+    if block is not None and set(numeric) <= set(block[0]):
+        names, X = block                      # may hold the target too: its own entry is skipped below
+    else:
+        names = numeric
+        X = np.column_stack([as_float_array(df[c]) for c in numeric]) if numeric else np.empty((len(df), 0))
+        X[~np.isfinite(X)] = np.nan
+    features = [(j, c) for j, c in enumerate(names) if c != target]
     if task == "classification":
         y_codes, y_uniques = codes[target]
         counts = np.bincount(y_codes[y_codes >= 0], minlength=len(y_uniques))
@@ -55,7 +66,8 @@ def analyze_target(
         minority = float(counts.min() / total) if total else None
         if numeric:
             eta = correlation_ratio_matrix(X, [y_codes], [len(y_uniques)])[:, 0]
-            assoc += [FeatureAssociation(c, "correlation_ratio", float(v)) for c, v in zip(numeric, eta) if np.isfinite(v)]
+            assoc += [FeatureAssociation(c, "correlation_ratio", float(eta[j])) for j, c in features
+                      if np.isfinite(eta[j])]
         for c in categorical:
             v = cramers_v_matrix([codes[c][0], y_codes], [len(codes[c][1]), len(y_uniques)])[0, 1]
             if np.isfinite(v):
@@ -65,8 +77,8 @@ def analyze_target(
         yv[~np.isfinite(yv)] = np.nan
         stats = numeric_stats(as_float_array(y), bins)
         if numeric:
-            r = pearson_matrix(np.column_stack([X, yv]))[:-1, -1]
-            assoc += [FeatureAssociation(c, "pearson", float(abs(v))) for c, v in zip(numeric, r) if np.isfinite(v)]
+            r = pearson_with(X, yv)
+            assoc += [FeatureAssociation(c, "pearson", float(abs(r[j]))) for j, c in features if np.isfinite(r[j])]
         if categorical:
             eta = correlation_ratio_matrix(yv[:, None], [codes[c][0] for c in categorical],
                                            [len(codes[c][1]) for c in categorical])[0]

@@ -15,7 +15,7 @@ from mltoolkit.drift.profile_compare import categorical_arrays, numeric_from_cou
 from mltoolkit.drift.reference import ColumnReference, ReferenceProfile, check_batch_schema
 from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError, DataError
-from mltoolkit.stream import first_rows, is_dask, is_streamable, map_reduce
+from mltoolkit.stream import dask_head, first_rows, is_dask, is_streamable, map_reduce
 
 __all__ = ["drift_from_profile", "count_current"]
 
@@ -44,7 +44,7 @@ def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str
     if isinstance(current, pd.DataFrame):
         head, label = current.head(10_000), "the current data"
     elif is_dask(current):
-        head, label = current.head(10_000, npartitions=-1), "the current Dask DataFrame"
+        head, label = dask_head(current), "the current Dask DataFrame"
     elif is_streamable(current):
         head, label = first_rows(current), str(current)
     else:

@@ -61,7 +61,7 @@ from mltoolkit.drift.batch_counts import (
     row_hash_sums,
 )
 from mltoolkit.errors import ConfigError, DataError, SchemaError
-from mltoolkit.stream import Moments, QuantileSketch, first_rows, is_dask, is_streamable, map_reduce
+from mltoolkit.stream import Moments, QuantileSketch, dask_head, first_rows, is_dask, is_streamable, map_reduce
 
 __all__ = ["ReferenceProfile", "ColumnReference", "build_reference", "load_reference", "open_reference", "PROFILE_FORMAT",
            "PROFILE_VERSION", "GRID_POINTS", "is_profile_path"]
@@ -376,7 +376,7 @@ def build_reference(
         check_unique_columns(data, "the reference data")
         head = data
     elif is_dask(data):
-        head = data.head(10_000, npartitions=-1)
+        head = dask_head(data)
     elif is_streamable(data):
         head = first_rows(data)
     else:

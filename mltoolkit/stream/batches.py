@@ -118,8 +118,10 @@ def iter_batches(source: str | Path | pads.Dataset, *, columns: Sequence[str] | 
                               f"columns are: {', '.join(names[:30])}", column=missing[0])
     n_cols = len(columns) if columns is not None else len(names)
     rows = batch_rows or default_batch_rows(n_cols)
+    # No parallel decoding ahead of the consumer: with threads, pyarrow buffers decoded batches while we compute
+    # (measured: 1.6 GB instead of 0.45 GB resident on 20 columns), and our per-batch work is the slow part anyway.
     scanner = dataset.scanner(columns=list(columns) if columns is not None else None, batch_size=rows,
-                              batch_readahead=1, fragment_readahead=1)
+                              batch_readahead=0, fragment_readahead=0, use_threads=False)
     for batch in scanner.to_batches():
         if batch.num_rows:
             yield batch.to_pandas()

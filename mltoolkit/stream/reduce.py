@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.stream.batches import dataset_rows, default_batch_rows, is_dask, is_streamable, iter_batches
 
-__all__ = ["map_reduce"]
+__all__ = ["map_reduce", "dask_head"]
 
 S = TypeVar("S")
 
@@ -83,6 +83,27 @@ def _tree(items: list, merge: Callable) -> Any:
     return items[0]
 
 
+def _lost_workers(exc: BaseException) -> DataError | None:
+    name = type(exc).__name__
+    if name in ("KilledWorker", "CommClosedError", "FutureCancelledError", "CancelledError") \
+            or "worker" in str(exc).lower():
+        return DataError(f"the Dask cluster failed the computation ({name}: {exc}); workers were lost more often "
+                         "than the scheduler retries (distributed.scheduler.allowed-failures). Nothing was written;"
+                         " check the workers' memory limits and run again", parameter="data")
+    return None
+
+
+def dask_head(ddf: Any, n: int = 10_000) -> pd.DataFrame:
+    """The first ``n`` rows of a Dask DataFrame (to infer a schema), with lost workers as a clear error."""
+    try:
+        return ddf.head(n, npartitions=-1)
+    except Exception as exc:  # noqa: BLE001 - distributed raises several types for lost workers
+        error = _lost_workers(exc)
+        if error is None:
+            raise
+        raise error from None
+
+
 def _dask_reduce(ddf: Any, fn: Callable, merge: Callable) -> Any:
     import dask
 
@@ -93,10 +114,7 @@ def _dask_reduce(ddf: Any, fn: Callable, merge: Callable) -> Any:
     try:
         return total.compute()
     except Exception as exc:  # noqa: BLE001 - distributed raises several types for lost workers
-        name = type(exc).__name__
-        if name in ("KilledWorker", "CommClosedError", "FutureCancelledError", "CancelledError") \
-                or "worker" in str(exc).lower():
-            raise DataError(f"the Dask cluster failed the computation ({name}: {exc}); workers were lost more often "
-                            "than the scheduler retries (distributed.scheduler.allowed-failures). Nothing was written;"
-                            " check the workers' memory limits and run again", parameter="data") from None
-        raise
+        error = _lost_workers(exc)
+        if error is None:
+            raise
+        raise error from None

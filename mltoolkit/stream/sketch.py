@@ -48,7 +48,7 @@ class QuantileSketch:
         """Sketch of the finite values of each column of ``X`` (rows x columns)."""
         X = np.asarray(X, dtype=np.float64)
         X = np.where(np.isfinite(X), X, np.nan)
-        S = np.sort(X, axis=0)  # NaN sorts last: one sort per column
+        S = np.sort(np.asfortranarray(X), axis=0)  # NaN sorts last: one sort per column, each contiguous
         counts = (~np.isnan(S)).sum(axis=0)
         points, weights = [], []
         ranks = (np.arange(size) + 0.5) / size

@@ -34,6 +34,9 @@ class PredictionLog:
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
+        # WAL with synchronous=NORMAL: safe if the service crashes (the OS still has the pages); a power cut may lose
+        # the last requests. An fsync per request would cost more than scoring one.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
         cols = ", ".join(f"{_quote(f.name)} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in schema.fields)
         self._conn.execute(f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} ({cols}, prediction TEXT, score REAL, "
                            "model_version TEXT, request_id TEXT, scored_at TEXT)")
@@ -42,14 +45,25 @@ class PredictionLog:
 
     def append(self, inputs: pd.DataFrame, predictions: pd.DataFrame, *, model_version: str, request_id: str,
                scored_at: str) -> None:
-        """Append one request's rows (inputs as checked, outputs as returned)."""
-        frame = inputs[self.columns].astype(object).where(inputs[self.columns].notna(), None)
-        for col in frame.columns:
-            if pd.api.types.is_datetime64_any_dtype(inputs[col]):
-                frame[col] = inputs[col].astype("string").astype(object).where(inputs[col].notna(), None)
-        score = predictions["score"] if "score" in predictions else pd.Series([None] * len(predictions))
-        rows = [(*values, str(p), None if s is None or pd.isna(s) else float(s), model_version, request_id, scored_at)
-                for values, p, s in zip(frame.itertuples(index=False, name=None), predictions["prediction"], score)]
+        """Append one request's rows (inputs as checked, outputs as returned).
+
+        Columns are converted one at a time to plain Python values (missing as
+        None, times as text): for a one-row request this costs a fraction of a
+        millisecond, where building an object frame cost about ten.
+        """
+        columns = []
+        for name in self.columns:
+            s = inputs[name]
+            values = (s.astype("string") if pd.api.types.is_datetime64_any_dtype(s) else s).tolist()
+            missing = s.isna().to_numpy()
+            if missing.any():
+                values = [None if m else v for v, m in zip(values, missing)]
+            columns.append(values)
+        score = predictions["score"].tolist() if "score" in predictions else [None] * len(predictions)
+        score = [None if s is None or s != s else float(s) for s in score]
+        labels = [str(p) for p in predictions["prediction"].tolist()]
+        n = len(labels)
+        rows = list(zip(*columns, labels, score, [model_version] * n, [request_id] * n, [scored_at] * n))
         with self._lock:
             self._conn.executemany(self._insert, rows)
 

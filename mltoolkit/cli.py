@@ -32,7 +32,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream", action="store_true",
                    help="read Parquet data (a file or directory) in batches: memory bounded by the batch, not the "
                         f"data; automatic for Parquet data over {_STREAM_AUTO_BYTES // 2**30} GiB on disk")
-    p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 10 million cells)")
+    p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 2 million cells)")
     p.set_defaults(func=_cmd_profile)
 
     p = sub.add_parser("reference", help="compute the reference profile drift needs, once, from training data")

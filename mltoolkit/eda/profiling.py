@@ -86,7 +86,7 @@ def profile(
     seed : int, default 0
         Seed of the row sample.
     batch_rows : int, optional
-        Streamed data only: rows per batch (default about ten million cells).
+        Streamed data only: rows per batch (default about two million cells).
 
     Returns
     -------

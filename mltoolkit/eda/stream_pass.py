@@ -121,7 +121,8 @@ def numeric_block(batch: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
         return np.empty((len(batch), 0))
     frame = batch[list(columns)]
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
-        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        X = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        return X if X.flags.writeable else X.copy()  # Arrow-backed batches may hand out read-only views
     return np.column_stack([as_float_array(frame[c]) for c in columns])
 
 

@@ -47,11 +47,11 @@ from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
 from mltoolkit.eda.alert_rules import find_alerts
 from mltoolkit.eda.column_stats import QUANTILES
 from mltoolkit.eda.profiling import MAX_CRAMERS_CATEGORIES
-from mltoolkit.eda.stream_assoc import correlations_from_sums, target_from_sums
 from mltoolkit.eda.result import (
     CategoricalStats, CategoryCount, ColumnProfile, DatetimeStats, Histogram, NumericStats, Overview, ProfileResult,
     TextStats,
 )
+from mltoolkit.eda.stream_assoc import _category_order, _names, correlations_from_sums, target_from_sums
 from mltoolkit.eda.stream_pass import (
     FirstPass, HistogramPlan, Histograms, StreamPlan, first_pass, numeric_block, second_pass,
 )
@@ -59,12 +59,15 @@ from mltoolkit.eda.stream_stats import DISTINCT_LIMIT, ROW_HASH_LIMIT, KeyedTabl
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.stream import first_rows, is_dask, is_streamable, map_reduce
 
-__all__ = ["profile_stream", "MAX_TRACKED_CATEGORIES", "SCHEMA_ROWS"]
+__all__ = ["profile_stream", "MAX_TRACKED_CATEGORIES", "SCHEMA_ROWS", "BATCH_CELLS"]
 
 #: Category values counted per categorical column; beyond, only the most frequent are kept.
 MAX_TRACKED_CATEGORIES = 100_000
 #: Distinct timestamps kept per datetime column to compute gaps (8 bytes each).
 DATETIME_VALUES_LIMIT = 1_000_000
+#: Cells per batch by default: the per-batch statistics hold several temporary copies of the
+#: numeric block (moments, sketch, sort, pair sums), so batches are smaller than for plain reading.
+BATCH_CELLS = 2_000_000
 #: Rows read to infer the schema.
 SCHEMA_ROWS = 10_000
 _MAX_CLASSES = 20  # as mltoolkit.eda.target_analysis
@@ -103,8 +106,8 @@ def profile_stream(
     progress : bool, default False
         Progress bars over the batches of each pass.
     batch_rows : int, optional
-        Rows per batch (default: about ten million cells per batch, see
-        :func:`mltoolkit.stream.default_batch_rows`); peak memory grows with it.
+        Rows per batch (default: about :data:`BATCH_CELLS` cells per batch);
+        peak memory grows with it, not with the number of rows.
     distinct_limit : int, default 4096
         Distinct values per column counted exactly; beyond, an estimate.
     max_categories : int, default 100,000
@@ -159,6 +162,7 @@ def profile_stream(
     kinds = {c.name: c.kind for c in schema.columns}
     plan = _plan(head, kinds, target, matrix_limit, distinct_limit, max_categories, row_hash_limit)
 
+    batch_rows = batch_rows or max(1_000, BATCH_CELLS // len(plan.names))
     stats: FirstPass = map_reduce(source, functools.partial(first_pass, plan), FirstPass.merge,
                                   batch_rows=batch_rows, progress=progress, desc="profiling, pass 1 of 2")
     hist_plan = _histogram_plan(plan, stats, bins)
@@ -287,11 +291,6 @@ def _numeric_stats(stats: FirstPass, j: int, hist: Histogram, shape: tuple[np.nd
     )
 
 
-def _category_order(table: KeyedTable) -> np.ndarray:
-    """Most frequent first; ties in order of first appearance (as the in-memory profile)."""
-    return np.argsort(-table.values, kind="stable")
-
-
 def _categorical_stats(table: KeyedTable, count: int, n_distinct: int, top: int) -> CategoricalStats:
     idx = _category_order(table)[:top]
     top_counts = tuple(CategoryCount(str(table.keys[i]), int(table.values[i]),
@@ -384,11 +383,6 @@ def _columns(head: pd.DataFrame, schema: Schema, plan: StreamPlan, stats: FirstP
                  "exact values (exact for columns with at most "
                  f"{stats.sketch.size:,} values)")
     return tuple(out)
-
-
-def _names(names: list[str], limit: int = 20) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _overview(stats: FirstPass, columns: tuple[ColumnProfile, ...], kinds: dict[str, str], row_hash_limit: int,

@@ -108,12 +108,19 @@ def alert_rows(result: ProfileResult) -> list[tuple[str, str, str]]:
     return [(a.severity, a.type.replace("_", " "), a.message) for a in alerts]
 
 
+#: Alerts listed in a view; wide data can raise thousands (the JSON profile keeps them all).
+MAX_ALERT_ROWS = 200
+
+
 def _alerts_html(result: ProfileResult) -> str:
     rows = alert_rows(result)
+    limit = MAX_ALERT_ROWS
     if not rows:
         return '<p class="mlt-note">No alerts.</p>'
-    body = "".join(f"<tr><td>{badge(s, s)}</td><td>{esc(t)}</td><td>{esc(m)}</td></tr>" for s, t, m in rows)
-    return f'<table class="mlt-t"><tr><th>Severity</th><th>Type</th><th>Finding</th></tr>{body}</table>'
+    body = "".join(f"<tr><td>{badge(s, s)}</td><td>{esc(t)}</td><td>{esc(m)}</td></tr>" for s, t, m in rows[:limit])
+    more = (f'<p class="mlt-note">{len(rows) - limit:,} less severe alerts not listed; the JSON profile has all '
+            f"{len(rows):,}.</p>" if len(rows) > limit else "")
+    return f'<table class="mlt-t"><tr><th>Severity</th><th>Type</th><th>Finding</th></tr>{body}</table>{more}'
 
 
 class EDAWidget(ToolkitWidget):

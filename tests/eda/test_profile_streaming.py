@@ -181,3 +181,19 @@ def test_dask_dataframe_on_a_cluster_matches_the_in_memory_profile(dask_client, 
     assert_same_profile(in_memory, result, frame)
     # Same rows, same content hash; the schema hash names dtypes, which Dask may store differently.
     assert result.fingerprint.content_hash == streamed.fingerprint.content_hash
+
+
+def test_all_numeric_parquet_streams(tmp_path):
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.normal(size=(3000, 4)), columns=list("abcd"))
+    df.loc[rng.random(3000) < 0.1, "a"] = np.nan
+    df.loc[:2, "b"] = np.inf
+    path = tmp_path / "numbers.parquet"
+    df.to_parquet(path, index=False)
+    a, b = profile(df), profile(path, batch_rows=500)
+    for ca, cb in zip(a.columns, b.columns):
+        assert (cb.n_missing, cb.numeric.n_infinite, cb.numeric.min, cb.numeric.max) == \
+            (ca.n_missing, ca.numeric.n_infinite, ca.numeric.min, ca.numeric.max)
+        assert cb.numeric.mean == pytest.approx(ca.numeric.mean, rel=1e-12)
+    np.testing.assert_allclose(sorted(p.value for p in b.correlations.top_pairs if p.method == "pearson"),
+                               sorted(p.value for p in a.correlations.top_pairs if p.method == "pearson"), rtol=1e-9)

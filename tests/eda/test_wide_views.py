@@ -52,3 +52,16 @@ def test_live_view_prefetches_only_the_ranked_head(wide):
 
     asyncio.run(show_then_idle())
     assert widget.column_png.cache_info().currsize <= 6  # the shown column plus the ranked five
+
+
+def test_thousands_of_alerts_are_listed_up_to_a_limit(monkeypatch):
+    from mltoolkit.widgets import eda as eda_widget
+
+    df = pd.DataFrame({f"k{i}": np.full(60, i) for i in range(25)})
+    result = profile(df)
+    monkeypatch.setattr(eda_widget, "MAX_ALERT_ROWS", 10)
+    html = EDAWidget(result).static_html()
+    n = len(result.alerts)
+    assert n > 25
+    assert f"{n - 10} less severe alerts not listed; the JSON profile has all {n}" in html
+    assert html.count('<tr><td><span class="mlt-badge') == 10

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from mltoolkit.errors import DataError, SchemaError
 
@@ -118,10 +119,22 @@ def iter_batches(source: str | Path | pads.Dataset, *, columns: Sequence[str] | 
                               f"columns are: {', '.join(names[:30])}", column=missing[0])
     n_cols = len(columns) if columns is not None else len(names)
     rows = batch_rows or default_batch_rows(n_cols)
-    # No parallel decoding ahead of the consumer: with threads, pyarrow buffers decoded batches while we compute
-    # (measured: 1.6 GB instead of 0.45 GB resident on 20 columns), and our per-batch work is the slow part anyway.
-    scanner = dataset.scanner(columns=list(columns) if columns is not None else None, batch_size=rows,
-                              batch_readahead=0, fragment_readahead=0, use_threads=False)
+    wanted = list(columns) if columns is not None else None
+    files = dataset.files if isinstance(dataset, pads.FileSystemDataset) else []
+    if files and set(dataset.schema.names) <= set(next(iter(dataset.get_fragments())).physical_schema.names):
+        # File by file, without pre-buffering whole row groups: peak memory follows the batch (measured on
+        # 1M x 1,000 columns: 0.46 GB instead of 1.5 GB through the dataset scanner, and 2.5x faster).
+        for path in files:
+            with dataset.filesystem.open_input_file(path) as handle:
+                reader = pq.ParquetFile(handle, pre_buffer=False, buffer_size=1 << 20)
+                for batch in reader.iter_batches(batch_size=rows, columns=wanted, use_threads=False):
+                    if batch.num_rows:
+                        yield batch.to_pandas()
+        return
+    # Other datasets (partition columns from directory names, in-memory): the scanner, without decode-ahead
+    # threads, which buffer batches while we compute (1.6 GB instead of 0.45 GB resident on 20 columns).
+    scanner = dataset.scanner(columns=wanted, batch_size=rows, batch_readahead=0, fragment_readahead=0,
+                              use_threads=False)
     for batch in scanner.to_batches():
         if batch.num_rows:
             yield batch.to_pandas()

@@ -90,3 +90,14 @@ def test_dask_reduction_equals_in_memory(dask_client, frame):
     np.testing.assert_allclose(m.mean, full.mean, rtol=1e-12)
     np.testing.assert_allclose(m.m2, full.m2, rtol=1e-10)
     np.testing.assert_array_equal(m.n, full.n)
+
+
+def test_hive_partitioned_dataset_keeps_its_partition_column(tmp_path, frame):
+    import pyarrow.dataset as pads
+
+    table = pa.Table.from_pandas(frame.assign(day=np.repeat(["mon", "tue"], len(frame) // 2)), preserve_index=False)
+    pads.write_dataset(table, tmp_path / "hive", format="parquet", partitioning=["day"], partitioning_flavor="hive")
+    dataset = pads.dataset(tmp_path / "hive", format="parquet", partitioning="hive")
+    batches = list(iter_batches(dataset, batch_rows=4_000))
+    assert sum(len(b) for b in batches) == len(frame)
+    assert set(pd.concat(batches)["day"]) == {"mon", "tue"}

@@ -78,10 +78,9 @@ def _numeric(ref: ColumnReference, ref_rows: int, cur: NumericCounts, n_rows: in
     summary = DistributionSummary(tuple(ref.js_edges), (), tuple((np.asarray(ref.js_counts) / ref.n).tolist()),
                                   tuple((cur.js / cur.n).tolist()))
     statistic, p_value = numeric_from_counts(test, ref, cur)
-    drifted = p_value < threshold if p_value is not None else statistic >= threshold
-    score = 1.0 - p_value if p_value is not None else statistic
-    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
-                       score=float(score), summary=summary, **base)
+    drifted, score = st.verdict(statistic, p_value, threshold)
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=drifted,
+                       score=score, summary=summary, **base)
 
 
 def _categorical(ref: ColumnReference, ref_rows: int, cur: tuple[int, dict[str, int]], n_rows: int, test: str | None, threshold_of,
@@ -113,21 +112,10 @@ def _categorical(ref: ColumnReference, ref_rows: int, cur: tuple[int, dict[str, 
     order = np.argsort(-(c_ref + 1e-9 * c_cur), kind="stable")[:_MAX_SUMMARY_CATEGORIES]
     summary = DistributionSummary((), tuple(labels[i] for i in order), tuple(p_ref[order].tolist()),
                                   tuple(p_cur[order].tolist()))
-    p_value = None
-    if test == "chisquare":
-        statistic, p_value = st.chisquare_test(c_ref, c_cur)
-    elif test == "ztest":
-        statistic, p_value = st.ztest_binary(c_ref, c_cur) if k == 2 else (0.0, 1.0)
-    elif test == "psi":
-        statistic = st.psi_shares(p_ref, p_cur)
-    elif test == "tvd":
-        statistic = st.tvd_shares(p_ref, p_cur)
-    else:
-        statistic = st.js_shares(p_ref, p_cur)
-    drifted = p_value < threshold if p_value is not None else statistic >= threshold
-    score = 1.0 - p_value if p_value is not None else statistic
-    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=bool(drifted),
-                       score=float(score), summary=summary,
+    statistic, p_value = st.categorical_test(test, c_ref, c_cur)
+    drifted, score = st.verdict(statistic, p_value, threshold)
+    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=drifted,
+                       score=score, summary=summary,
                        reason=f"{len(new)} new categories" if new else "", **base), change
 
 

@@ -32,7 +32,7 @@ from scipy.spatial.distance import jensenshannon
 __all__ = [
     "NUMERIC_TESTS", "CATEGORICAL_TESTS", "P_VALUE_TESTS", "DEFAULT_THRESHOLDS",
     "ks_test", "wasserstein_norm", "wasserstein_sorted", "shares_sorted", "psi_numeric", "js_numeric", "numeric_bins",
-    "chisquare_test", "ztest_binary", "psi_shares", "js_shares", "tvd_shares",
+    "chisquare_test", "ztest_binary", "categorical_test", "verdict", "psi_shares", "js_shares", "tvd_shares",
 ]
 
 NUMERIC_TESTS = ("ks", "wasserstein", "psi", "jensenshannon")
@@ -164,3 +164,24 @@ def ztest_binary(c_ref: np.ndarray, c_cur: np.ndarray) -> tuple[float, float]:
         return 0.0, 1.0 if p1 == p2 else 0.0
     z = (p1 - p2) / se
     return float(z), float(2 * stats.norm.sf(abs(z)))
+
+
+def categorical_test(test: str, c_ref: np.ndarray, c_cur: np.ndarray) -> tuple[float, float | None]:
+    """Statistic and p-value (None for distances) of ``test`` on aligned category counts."""
+    if test == "chisquare":
+        return chisquare_test(c_ref, c_cur)
+    if test == "ztest":
+        return ztest_binary(c_ref, c_cur) if len(c_ref) == 2 else (0.0, 1.0)
+    p_ref, p_cur = c_ref / c_ref.sum(), c_cur / c_cur.sum()
+    if test == "psi":
+        return psi_shares(p_ref, p_cur), None
+    if test == "tvd":
+        return tvd_shares(p_ref, p_cur), None
+    return js_shares(p_ref, p_cur), None
+
+
+def verdict(statistic: float, p_value: float | None, threshold: float) -> tuple[bool, float]:
+    """Whether a column drifted, and its score (``1 - p`` for p-value tests, the distance otherwise)."""
+    if p_value is not None:
+        return bool(p_value < threshold), float(1.0 - p_value)
+    return bool(statistic >= threshold), float(statistic)

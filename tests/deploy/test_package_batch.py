@@ -9,32 +9,12 @@ import pytest
 from mltoolkit.data import make_trial_conversion
 from mltoolkit.deploy import build_package, load_package, predict_batch
 from mltoolkit.errors import DataError, ModelPackageError, SchemaError
-from mltoolkit.framing import make_card
-from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    root = tmp_path_factory.mktemp("deploy")
-    import os
-
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-        collect_data("demo://trial_conversion?rows=1500", card)
-        prepare_data(card)
-        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
-        evaluate_stage(card, importance_repeats=0)
-        build_package("package")
-    finally:
-        os.chdir(cwd)
-    return root / "package"
 
 
 def test_package_holds_schema_card_and_checksums(package):
     manifest = json.loads((package / "package.json").read_text())
-    assert {"model.skops", "input_schema.json", "model_card.md", "evaluation.json"} <= set(manifest["files"])
+    expected = {"model.skops", "input_schema.json", "model_card.md", "evaluation.json", "reference.json"}
+    assert expected <= set(manifest["files"])
     assert 0 < manifest["decision_threshold"] < 1
     pkg = load_package(package)
     assert "prospect_id" in pkg.schema.names and len(pkg.version) == 12

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from mltoolkit.data import make_trial_conversion
-from mltoolkit.deploy import build_package, load_package, predict_batch
+from mltoolkit.deploy import load_package, predict_batch
 from mltoolkit.deploy.batch_dask import _load_counts, _manifest_digest
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 
@@ -23,27 +23,6 @@ dd = pytest.importorskip("dask.dataframe")
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory):
-    """A small trained model package (as in test_package_batch.py)."""
-    from mltoolkit.framing import make_card
-    from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
-
-    root = tmp_path_factory.mktemp("deploy-dask")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-        collect_data("demo://trial_conversion?rows=1500", card)
-        prepare_data(card)
-        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
-        evaluate_stage(card, importance_repeats=0)
-        build_package("package")
-    finally:
-        os.chdir(cwd)
-    return root / "package"
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,6 @@ import urllib.request
 import pytest
 
 from mltoolkit.data import load, make_trial_conversion
-from mltoolkit.deploy import build_package
-from mltoolkit.framing import make_card
-from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
 
 pytestmark = pytest.mark.slow
 
@@ -28,22 +25,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, package):
     root = tmp_path_factory.mktemp("serve")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-        collect_data("demo://trial_conversion?rows=1500", card)
-        prepare_data(card)
-        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
-        evaluate_stage(card, importance_repeats=0)
-        build_package("package")
-    finally:
-        os.chdir(cwd)
     port = _free_port()
     log = root / "predictions.db"
-    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(root / "package"), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(package), "--port", str(port),
                              "--log", str(log), "--max-body-mb", "1"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

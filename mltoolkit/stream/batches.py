@@ -146,5 +146,13 @@ def dataset_rows(source: str | Path | pads.Dataset) -> int:
 
 
 def first_rows(source: str | Path | pads.Dataset, n: int = 10_000, columns: Any = None) -> pd.DataFrame:
-    """The first ``n`` rows, to infer a schema."""
-    return open_dataset(source).head(n, columns=columns).to_pandas()
+    """The first ``n`` rows, to infer a schema (read like the batches: no decode-ahead of the whole dataset)."""
+    parts, total = [], 0
+    for batch in iter_batches(source, columns=columns, batch_rows=n):
+        parts.append(batch.iloc[: n - total])
+        total += len(parts[-1])
+        if total >= n:
+            break
+    if not parts:
+        return open_dataset(source).schema.empty_table().to_pandas()
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -177,7 +177,11 @@ def _nonnull_sample(s: pd.Series) -> pd.Series:
 
 
 def _infer_numeric(name: str, s: pd.Series) -> str:
-    lo, hi = s.min(), s.max()  # skip missing values without copying the column
+    if pd.api.types.is_float_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
+        arr = s.to_numpy()
+        lo, hi = np.fmin.reduce(arr), np.fmax.reduce(arr)  # NaN-skipping, no copy (pandas' min copies the column)
+    else:
+        lo, hi = s.min(), s.max()
     if pd.isna(lo):
         return "numeric"
     if lo in (0, 1) and hi in (0, 1) and bool(s.dropna().isin((0, 1)).all()):

@@ -81,18 +81,14 @@ def _numeric_drift(name: str, ref: pd.Series, cur: pd.Series, test: str | None, 
                        score=score, summary=summary, **base), None
 
 
-def _categorical_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, test: str | None, threshold_of,
-                       small: int) -> tuple[ColumnDrift, SchemaChange | None]:
-    n_r, n_c = len(ref), len(cur)
-    codes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True).astype("object"), use_na_sentinel=True)
-    k = len(uniques)
-    r_codes, c_codes = codes[:n_r], codes[n_r:]
-    c_ref = np.bincount(r_codes[r_codes >= 0], minlength=k).astype(np.float64)
-    c_cur = np.bincount(c_codes[c_codes >= 0], minlength=k).astype(np.float64)
-    base = dict(column=name, kind=kind, missing_reference=float((r_codes < 0).mean()) if n_r else 0.0,
-                missing_current=float((c_codes < 0).mean()) if n_c else 0.0,
+def categorical_from_counts(name: str, kind: str, labels: list[str], c_ref: np.ndarray, c_cur: np.ndarray,
+                            missing: tuple[float, float], test: str | None, threshold_of,
+                            small: int) -> tuple[ColumnDrift, SchemaChange | None]:
+    """Drift of a categorical column from aligned counts per category (raw data and profiles alike)."""
+    k = len(labels)
+    base = dict(column=name, kind=kind, missing_reference=missing[0], missing_current=missing[1],
                 n_reference=int(c_ref.sum()), n_current=int(c_cur.sum()))
-    new = [str(uniques[i]) for i in np.flatnonzero((c_ref == 0) & (c_cur > 0))]
+    new = [labels[i] for i in np.flatnonzero((c_ref == 0) & (c_cur > 0))]
     change = SchemaChange("new_categories", name, f"{len(new)} categor{'y' if len(new) == 1 else 'ies'} never seen in "
                           f"reference: {', '.join(repr(v) for v in new[:10])}{' ...' if len(new) > 10 else ''}") if new else None
     test = test or choose_test(kind, base["n_reference"], base["n_current"], k, small)
@@ -109,13 +105,26 @@ def _categorical_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, tes
                            reason=f"no values in {side} data (all missing)", **base), change
     p_ref, p_cur = c_ref / c_ref.sum(), c_cur / c_cur.sum()
     order = np.argsort(-(c_ref + 1e-9 * c_cur), kind="stable")[:_MAX_SUMMARY_CATEGORIES]
-    summary = DistributionSummary((), tuple(str(uniques[i]) for i in order), tuple(p_ref[order].tolist()),
+    summary = DistributionSummary((), tuple(labels[i] for i in order), tuple(p_ref[order].tolist()),
                                   tuple(p_cur[order].tolist()))
     statistic, p_value = st.categorical_test(test, c_ref, c_cur)
     drifted, score = st.verdict(statistic, p_value, threshold)
     return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=drifted,
                        score=score, summary=summary,
                        reason=f"{len(new)} new categories" if new else "", **base), change
+
+
+def _categorical_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, test: str | None, threshold_of,
+                       small: int) -> tuple[ColumnDrift, SchemaChange | None]:
+    n_r, n_c = len(ref), len(cur)
+    codes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True).astype("object"), use_na_sentinel=True)
+    k = len(uniques)
+    r_codes, c_codes = codes[:n_r], codes[n_r:]
+    c_ref = np.bincount(r_codes[r_codes >= 0], minlength=k).astype(np.float64)
+    c_cur = np.bincount(c_codes[c_codes >= 0], minlength=k).astype(np.float64)
+    missing = (float((r_codes < 0).mean()) if n_r else 0.0, float((c_codes < 0).mean()) if n_c else 0.0)
+    return categorical_from_counts(name, kind, [str(u) for u in uniques], c_ref, c_cur, missing, test, threshold_of,
+                                   small)
 
 
 def _skipped(name: str, kind: str, ref: pd.Series, cur: pd.Series, reason: str, drifted: bool = False) -> ColumnDrift:

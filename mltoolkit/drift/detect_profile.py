@@ -19,15 +19,6 @@ from mltoolkit.stream import dask_head, first_rows, is_dask, is_streamable, map_
 
 __all__ = ["drift_from_profile", "count_current"]
 
-_MAX_SUMMARY_CATEGORIES = 30
-
-
-def _count(batch: pd.DataFrame, kinds: dict, edges: dict) -> BatchCounts:
-    return count_batch(batch, kinds, edges)
-
-
-def _merge(a: BatchCounts, b: BatchCounts) -> BatchCounts:
-    return a.merge(b)
 
 
 def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str], *, batch_rows: int | None = None,
@@ -56,7 +47,7 @@ def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str
     cols = [profile.column(c) for c in columns]
     kinds = {c.name: c.kind for c in cols if c.kind in ("numeric", "datetime", "categorical", "boolean")}
     edges = {c.name: c.edges() for c in cols if c.kind in ("numeric", "datetime") and c.n > 0}
-    counts = map_reduce(current, partial(_count, kinds=kinds, edges=edges), _merge, columns=list(kinds),
+    counts = map_reduce(current, partial(count_batch, kinds=kinds, edges=edges), BatchCounts.merge, columns=list(kinds),
                         batch_rows=batch_rows, progress=progress, desc="current batches")
     return counts, extra
 
@@ -83,40 +74,14 @@ def _numeric(ref: ColumnReference, ref_rows: int, cur: NumericCounts, n_rows: in
                        score=score, summary=summary, **base)
 
 
-def _categorical(ref: ColumnReference, ref_rows: int, cur: tuple[int, dict[str, int]], n_rows: int, test: str | None, threshold_of,
-                 small: int) -> tuple[ColumnDrift, SchemaChange | None]:
-    from mltoolkit.drift.detect import choose_test
+def _categorical(ref: ColumnReference, ref_rows: int, cur: tuple[int, dict[str, int]], n_rows: int, test: str | None,
+                 threshold_of, small: int) -> tuple[ColumnDrift, SchemaChange | None]:
+    from mltoolkit.drift.detect import categorical_from_counts
 
     n_missing, counts = cur
     labels, c_ref, c_cur = categorical_arrays(ref, counts)
-    k = len(labels)
-    base = dict(column=ref.name, kind=ref.kind, missing_reference=ref.n_missing / ref_rows,
-                missing_current=n_missing / n_rows if n_rows else 0.0, n_reference=int(c_ref.sum()),
-                n_current=int(c_cur.sum()))
-    new = [labels[i] for i in np.flatnonzero((c_ref == 0) & (c_cur > 0))]
-    change = SchemaChange("new_categories", ref.name, f"{len(new)} categor{'y' if len(new) == 1 else 'ies'} never "
-                          f"seen in reference: {', '.join(repr(v) for v in new[:10])}"
-                          f"{' ...' if len(new) > 10 else ''}") if new else None
-    test = test or choose_test(ref.kind, base["n_reference"], base["n_current"], k, small)
-    if test not in st.CATEGORICAL_TESTS:
-        raise ConfigError(f"test {test!r} does not apply to categorical column {ref.name!r}; use one of "
-                          f"{', '.join(st.CATEGORICAL_TESTS)}", column=ref.name, parameter="tests")
-    if test == "ztest" and k > 2:
-        raise ConfigError(f"the z-test needs a binary column, but {ref.name!r} has {k} categories; use 'chisquare'",
-                          column=ref.name, parameter="tests")
-    threshold = threshold_of(test, ref.name)
-    if c_cur.sum() == 0:
-        return ColumnDrift(test=test, statistic=None, p_value=None, threshold=threshold, drifted=True, score=1.0,
-                           reason="no values in current data (all missing)", **base), change
-    p_ref, p_cur = c_ref / c_ref.sum(), c_cur / c_cur.sum()
-    order = np.argsort(-(c_ref + 1e-9 * c_cur), kind="stable")[:_MAX_SUMMARY_CATEGORIES]
-    summary = DistributionSummary((), tuple(labels[i] for i in order), tuple(p_ref[order].tolist()),
-                                  tuple(p_cur[order].tolist()))
-    statistic, p_value = st.categorical_test(test, c_ref, c_cur)
-    drifted, score = st.verdict(statistic, p_value, threshold)
-    return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=drifted,
-                       score=score, summary=summary,
-                       reason=f"{len(new)} new categories" if new else "", **base), change
+    missing = (ref.n_missing / ref_rows, n_missing / n_rows if n_rows else 0.0)
+    return categorical_from_counts(ref.name, ref.kind, labels, c_ref, c_cur, missing, test, threshold_of, small)
 
 
 def _skipped(ref: ColumnReference, ref_rows: int, reason: str) -> ColumnDrift:

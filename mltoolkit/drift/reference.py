@@ -55,7 +55,6 @@ from mltoolkit.drift import stats as st
 from mltoolkit.drift.batch_counts import (
     BatchCounts,
     NumericEdges,
-    category_counts,
     count_batch,
     numeric_values,
     row_hash_sums,
@@ -286,7 +285,8 @@ def _fingerprint(schema: Schema, n_rows: int, sums: tuple[int, int]) -> dict[str
 
 
 def _columns(edges: Mapping[str, NumericEdges], counts: BatchCounts, kinds: Mapping[str, str],
-             moments: Mapping[str, tuple[float, float, float, float]], names: Sequence[str]) -> tuple:
+             moments: Mapping[str, tuple[float, float, float, float]], names: Sequence[str],
+             missing: Mapping[str, int], n_rows: int) -> tuple[ColumnReference, ...]:
     out = []
     for name in names:
         kind = kinds[name]
@@ -299,8 +299,8 @@ def _columns(edges: Mapping[str, NumericEdges], counts: BatchCounts, kinds: Mapp
         elif name in counts.categorical:
             miss, cats = counts.categorical[name]
             out.append(ColumnReference(name, kind, sum(cats.values()), miss, categories=tuple(cats.items())))
-        else:
-            out.append(ColumnReference(name, kind, -1, -1))
+        else:  # identifier or text column, or a numeric column without a single value: counts only
+            out.append(ColumnReference(name, kind, int(n_rows - missing[name]), int(missing[name])))
     return tuple(out)
 
 
@@ -317,14 +317,6 @@ def _merge_one(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             "hash": ((a["hash"][0] + b["hash"][0]) % 2**64, (a["hash"][1] + b["hash"][1]) % 2**64),
             "sketch": a["sketch"].merge(b["sketch"]), "moments": a["moments"].merge(b["moments"]),
             "missing": {k: v + b["missing"][k] for k, v in a["missing"].items()}}
-
-
-def _count_kinds(batch: pd.DataFrame, kinds: dict[str, str], edges: dict[str, NumericEdges]) -> BatchCounts:
-    return count_batch(batch, kinds, edges)
-
-
-def _merge_counts(a: BatchCounts, b: BatchCounts) -> BatchCounts:
-    return a.merge(b)
 
 
 def build_reference(
@@ -425,16 +417,12 @@ def build_reference(
             edges[c] = _edges_from_quantiles(q[:GRID_POINTS], (q[GRID_POINTS], q[GRID_POINTS + 1]),
                                              q[GRID_POINTS + 2:])
             moments[c] = (float(mom.mean[j]), float(std[j]), lo, hi)
-        counts = map_reduce(data, partial(_count_kinds, kinds=compared, edges=edges), _merge_counts, columns=wanted,
+        counts = map_reduce(data, partial(count_batch, kinds=compared, edges=edges), BatchCounts.merge, columns=wanted,
                             batch_rows=batch_rows, progress=progress, desc="reference: pass 2 of 2")
         sums, n_rows, rank_error = first["hash"], first["rows"], sketch.rank_error
         missing = first["missing"]
-    cols = list(_columns(edges, counts, kinds, moments, wanted))
-    for i, col in enumerate(cols):
-        if col.n < 0:  # identifier or text column, or a numeric column without a single value
-            cols[i] = dataclasses.replace(col, n=int(n_rows - missing[col.name]), n_missing=int(missing[col.name]))
     return ReferenceProfile(
-        n_rows=int(n_rows), columns=tuple(cols), schema=schema, fingerprint=_fingerprint(schema, n_rows, sums),
+        n_rows=int(n_rows), columns=_columns(edges, counts, kinds, moments, wanted, missing, n_rows), schema=schema, fingerprint=_fingerprint(schema, n_rows, sums),
         exact=in_memory, rank_error=float(rank_error), source=source,
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), mltoolkit_version=__version__,
     )

@@ -59,6 +59,24 @@ def _histogram(values: np.ndarray, bins: int) -> Histogram:
     return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts))
 
 
+def _moments(values: np.ndarray) -> tuple[float, float | None, float | None, float | None]:
+    """Mean, sample std, and bias-corrected skewness and excess kurtosis of non-empty finite values."""
+    n = values.size
+    mean = float(values.mean())
+    dev = values - mean
+    m2 = float(np.dot(dev, dev)) / n
+    std = float(np.sqrt(m2 * n / (n - 1))) if n > 1 else None
+    skew = kurt = None
+    if n > 2 and m2 > 0:
+        dev2 = dev * dev
+        m3 = float(np.dot(dev2, dev)) / n
+        skew = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n > 3:
+            g2 = float(np.dot(dev2, dev2)) / n / m2**2 - 3.0
+            kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    return mean, std, skew, kurt
+
+
 def numeric_stats(arr: np.ndarray, bins: int = 30) -> NumericStats:
     """Moments, quantiles, counts and histogram of the finite values of ``arr``.
 
@@ -73,20 +91,7 @@ def numeric_stats(arr: np.ndarray, bins: int = 30) -> NumericStats:
     if n == 0:
         return NumericStats(None, None, None, None, {f"{int(q * 100)}%": None for q in QUANTILES},
                             0, 0, n_inf, None, None, Histogram((), ()))
-    mean = float(values.mean())
-    dev = values - mean
-    m2 = float(np.dot(dev, dev)) / n
-    std = float(np.sqrt(m2 * n / (n - 1))) if n > 1 else None
-    skew = kurt = None
-    if n > 2 and m2 > 0:
-        dev2 = dev * dev
-        m3 = float(np.dot(dev2, dev)) / n
-        g1 = m3 / m2**1.5
-        skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
-        if n > 3:
-            m4 = float(np.dot(dev2, dev2)) / n
-            g2 = m4 / m2**2 - 3.0
-            kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    mean, std, skew, kurt = _moments(values)
     quantiles = np.quantile(values, QUANTILES)
     return NumericStats(
         mean=mean, std=std, min=float(values.min()), max=float(values.max()),
@@ -103,18 +108,7 @@ def _sorted_stats(values: np.ndarray, n_inf: int, bins: int) -> NumericStats:
     if n == 0:
         return NumericStats(None, None, None, None, {f"{int(q * 100)}%": None for q in QUANTILES},
                             0, 0, n_inf, None, None, Histogram((), ()))
-    mean = float(values.mean())
-    dev = values - mean
-    m2 = float(np.dot(dev, dev)) / n
-    std = float(np.sqrt(m2 * n / (n - 1))) if n > 1 else None
-    skew = kurt = None
-    if n > 2 and m2 > 0:
-        dev2 = dev * dev
-        g1 = float(np.dot(dev2, dev)) / n / m2**1.5
-        skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
-        if n > 3:
-            g2 = float(np.dot(dev2, dev2)) / n / m2**2 - 3.0
-            kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    mean, std, skew, kurt = _moments(values)
     lo, hi = float(values[0]), float(values[-1])
     e_lo, e_hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
     edges = np.linspace(e_lo, e_hi, bins + 1)  # as numpy.histogram(range=...) builds them

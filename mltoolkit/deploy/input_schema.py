@@ -17,7 +17,7 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import SchemaError
 
-__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema"]
+__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "probe_records"]
 
 _MAX_CATEGORIES = 200
 #: Values this many training ranges beyond the training min/max are refused (drift is allowed, nonsense is not).
@@ -57,6 +57,25 @@ class CheckOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
+
+
+def parse_datetimes(values: pd.Series) -> pd.Series:
+    """Dates and times from ``values``; what cannot be parsed becomes NaT.
+
+    pandas guesses one format from the first string; strings in another format
+    (a date beside a date-time, say) are parsed again one by one, so a request
+    mixing ``2024-07-01`` and ``2024-07-01T12:00:00`` is not refused.
+    """
+    parsed = pd.to_datetime(values, errors="coerce")
+    retry = parsed.isna() & values.notna()
+    if retry.any() and not pd.api.types.is_datetime64_any_dtype(values):
+        again = pd.to_datetime(values[retry].astype(str), errors="coerce", format="mixed")
+        try:
+            parsed = parsed.astype(again.dtype) if parsed.dtype != again.dtype else parsed.copy()
+            parsed[retry] = again
+        except (TypeError, ValueError):  # time-zone-aware beside naive: those stay unparsed and are reported
+            pass
+    return parsed
 
 
 def _kind(s: pd.Series) -> str:
@@ -138,7 +157,7 @@ class InputSchema:
                 out[f.name] = s.map({True: True, False: False, 1: True, 0: False, "true": True, "True": True,
                                      "false": False, "False": False}).astype("boolean")
             elif f.type == "datetime":
-                parsed = pd.to_datetime(s, errors="coerce")
+                parsed = parse_datetimes(s)
                 bad = parsed.isna() & s.notna()
                 if bad.any():
                     problems.append(f"'{f.name}' must be a date/time, got {s[bad].astype('string').head(3).tolist()}")
@@ -183,3 +202,28 @@ def infer_input_schema(train: pd.DataFrame, features: Sequence[str]) -> InputSch
                 cats = tuple(sorted(str(v) for v in levels))
         fields.append(FieldSpec(str(name), kind, bool(s.isna().any()), lo, hi, cats))
     return InputSchema(tuple(fields))
+
+
+def probe_records(schema: InputSchema) -> list[dict[str, Any]]:
+    """A few records that pass ``schema``: typical, extreme, missing and (for strings) never-seen values.
+
+    Used to check that two ways of scoring agree before one replaces the other.
+    """
+    options: dict[str, list[Any]] = {}
+    for f in schema.fields:
+        if f.type in ("number", "integer"):
+            lo, hi = (f.minimum, f.maximum) if f.minimum is not None and f.maximum is not None else (0.0, 1.0)
+            mid = (lo + hi) / 2
+            values: list[Any] = [lo, hi, round(mid) if f.type == "integer" else mid]
+            if f.type == "integer":
+                values[:2] = [int(lo), int(hi)]
+        elif f.type == "boolean":
+            values = [True, False]
+        elif f.type == "datetime":
+            values = ["2020-02-29T23:59:59", "2024-07-01", "1999-12-31T00:00:00"]
+        else:
+            values = [*(f.categories or ("a",))[:2], "(a value never seen in training)"]
+        options[f.name] = values
+    n = max(len(v) for v in options.values())
+    rows = [{name: values[i % len(values)] for name, values in options.items()} for i in range(n)]
+    return [*rows, dict.fromkeys(options)]

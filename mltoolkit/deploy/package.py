@@ -5,12 +5,10 @@ loads the model with skops' trusted-type check, so a tampered package is refused
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import json
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ import pandas as pd
 
 from mltoolkit import __version__
 from mltoolkit.data import load_split
-from mltoolkit.deploy.input_schema import InputSchema, infer_input_schema
+from mltoolkit.deploy.input_schema import InputSchema, infer_input_schema, probe_records
+from mltoolkit.deploy.records import frame_from_records
+from mltoolkit.deploy.row_path import RowPath, build_row_path
 from mltoolkit.errors import ModelPackageError
 from mltoolkit.models import file_sha256, load_model, read_model_info
 
@@ -55,30 +55,29 @@ class ModelPackage:
         return self.score(X), outcome
 
     @functools.cached_property
-    def _small_request_steps(self) -> tuple[Any, np.ndarray, Any] | None:
-        """(preprocessing returning arrays, its output feature names, final estimator), or None.
+    def row_path(self) -> tuple[RowPath | None, str]:
+        """The array path for small requests (see :mod:`mltoolkit.deploy.row_path`), or None, and why.
 
-        The saved preprocessing returns DataFrames at every step; for a few rows
-        building them costs more than the model itself (about half of a one-row
-        prediction). A copy with array output (same fitted state, so the columns
-        come out in the fitted order) gives the same predictions.
+        Built on first use and checked against the saved pipeline on probe rows
+        made from the input schema (typical, extreme, missing and unseen values);
+        any difference and small requests go through the saved pipeline as it is.
         """
-        steps = getattr(self.model, "steps", None)
-        if not steps or len(steps) != 2 or not hasattr(steps[0][1], "set_output"):
-            return None
-        prep = copy.deepcopy(steps[0][1]).set_output(transform="default")
-        return prep, np.asarray(steps[0][1].get_feature_names_out(), dtype=object), steps[1][1]
+        path, reason = build_row_path(self.model)
+        if path is None:
+            return None, reason
+        probes, _ = frame_from_records(self.schema, probe_records(self.schema), source="the probe rows")
+        method = "predict" if self.task_kind == "regression" else "predict_proba"
+        try:
+            fast, full = path.predict(probes, method), getattr(self.model, method)(probes)
+        except Exception as exc:  # noqa: BLE001 - any failure means: use the saved pipeline
+            return None, f"the array path failed on probe rows ({type(exc).__name__}: {exc})"
+        if fast.shape != full.shape or not np.allclose(fast, full, rtol=1e-9, atol=1e-12):
+            return None, "the array path disagreed with the saved pipeline on probe rows"
+        return path, reason
 
     def _predict(self, X: pd.DataFrame, method: str) -> np.ndarray:
-        small = self._small_request_steps if len(X) <= SMALL_REQUEST_ROWS else None
-        if small is None:
-            return getattr(self.model, method)(X)
-        prep, names, estimator = small
-        with warnings.catch_warnings():
-            # Inner steps were fitted on frames; arrays in the same column order are what they saw.
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            features = pd.DataFrame(prep.transform(X), columns=names, index=X.index)
-        return getattr(estimator, method)(features)
+        path = self.row_path[0] if len(X) <= SMALL_REQUEST_ROWS else None
+        return getattr(self.model, method)(X) if path is None else path.predict(X, method)
 
     def score(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions for rows already checked by ``schema.check``: ``prediction`` (and ``score``)."""

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema
+from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema, parse_datetimes
 from mltoolkit.errors import SchemaError
 
 __all__ = ["frame_from_records"]
@@ -74,8 +74,7 @@ def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]]
                 continue
             columns[f.name] = pd.array([None if _is_missing(v) else mapping[v] for v in values], dtype="boolean")
         elif f.type == "datetime":
-            parsed = pd.to_datetime(pd.Series([None if _is_missing(v) else str(v) for v in values], dtype=object),
-                                    errors="coerce")
+            parsed = parse_datetimes(pd.Series([None if _is_missing(v) else str(v) for v in values], dtype=object))
             bad = [v for v, p in zip(values, parsed) if not _is_missing(v) and pd.isna(p)]
             if bad:
                 problems.append(f"'{f.name}' must be a date/time, got {[str(v) for v in bad[:3]]}")

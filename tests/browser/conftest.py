@@ -40,7 +40,9 @@ def jupyterlab(lab_root):
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={lab_root}",
-           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
+           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True",
+           # Own workspaces: a lab must not restore the tabs an earlier test module left open.
+           f"--LabApp.workspaces_dir={lab_root.parent / (lab_root.name + '-workspaces')}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     # Own settings folder: no news prompt covering the widgets in screenshots.
@@ -100,7 +102,35 @@ def open_notebook(browser, jupyterlab, name: str):
     dismiss_dialogs(page)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
                            "#jp-main-statusbar :text('Idle')", timeout=90_000)
+    wait_for_settled_kernel(base, token, name)
     return page
+
+
+def _session_kernel(base: str, token: str, name: str) -> dict | None:
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=30) as response:
+        sessions = [s for s in json.load(response) if s.get("path") == name]
+    return sessions[0]["kernel"] if len(sessions) == 1 else None
+
+
+def wait_for_settled_kernel(base: str, token: str, name: str, timeout_s: float = 60) -> None:
+    """Wait until the notebook's session keeps one idle kernel with the page connected to it.
+
+    JupyterLab may replace the kernel it found for a notebook with a new one a
+    moment after the page opened (seen under load); cells sent to the old one
+    are lost, so nothing is run before the kernel has stayed the same for a while.
+    """
+    deadline, stable_since, last_id = time.monotonic() + timeout_s, None, None
+    while time.monotonic() < deadline:
+        kernel = _session_kernel(base, token, name)
+        ready = kernel is not None and kernel.get("execution_state") == "idle" and kernel.get("connections", 0) >= 1
+        if ready and kernel["id"] == last_id:
+            if time.monotonic() - stable_since >= 2:
+                return
+        else:
+            stable_since = time.monotonic()
+        last_id = kernel["id"] if ready else None
+        time.sleep(0.5)
+    raise AssertionError(f"the kernel of {name} did not settle within {timeout_s:.0f} s (last: {last_id})")
 
 
 def start_kernel_session(base: str, token: str, name: str) -> None:
@@ -135,8 +165,14 @@ ALL_CELLS_RAN = """() => {
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
 
-NOTHING_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
-    .every(p => /\\[\\s*\\]/.test(p.textContent))"""
+# Nothing running or queued, yet some cells never ran: the run request was lost (a kernel swapped under it).
+STALLED = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
+    return !prompts.some(t => t.includes('*')) && prompts.some(t => /\\[\\s*\\]/.test(t));
+}"""
+
+ERROR_OUTPUT = (".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg, "
+                ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
 
 
 def click_run_all(page, attempts: int = 6) -> None:
@@ -152,22 +188,29 @@ def click_run_all(page, attempts: int = 6) -> None:
     raise AssertionError("could not click Run > Run All Cells in JupyterLab")
 
 
-def run_all_cells(page, timeout_ms: int = 180_000) -> None:
+def run_all_cells(page, timeout_ms: int = 180_000, stall_s: float = 10, reruns: int = 3) -> None:
     """Run > Run All Cells, then wait until every code cell has an execution count.
 
-    JupyterLab can raise its kernel picker a moment after the notebook opened,
-    which blocks the run; dialogs are accepted while waiting.
+    Dialogs that get in the way are accepted; a cell error fails at once with its
+    text; a run that stalls (nothing running or queued, some cells never ran) is
+    asked for again, at most ``reruns`` times.
     """
     click_run_all(page)
     deadline = time.monotonic() + timeout_ms / 1000
-    retry_at = time.monotonic() + 20
+    stalled_since: float | None = None
     while not page.evaluate(ALL_CELLS_RAN):
+        errors = page.locator(ERROR_OUTPUT)
+        if errors.count():
+            raise AssertionError(f"a cell failed in JupyterLab: {errors.first.inner_text()[-3000:]}")
         if page.locator(".jp-Dialog").count():
             click_run_all(page)
-        elif time.monotonic() > retry_at and page.evaluate(NOTHING_STARTED):
-            # The request went out before the kernel connection was ready and was dropped: ask again.
-            click_run_all(page)
-            retry_at = time.monotonic() + 20
+        elif page.evaluate(STALLED):
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > stall_s and reruns > 0:
+                click_run_all(page)
+                reruns, stalled_since = reruns - 1, None
+        else:
+            stalled_since = None
         if time.monotonic() > deadline:
             ARTIFACTS_ON_FAILURE.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS_ON_FAILURE / "run_all_cells_timeout.png"))
@@ -179,8 +222,7 @@ def run_all_cells(page, timeout_ms: int = 180_000) -> None:
 
 def assert_no_errors(page) -> None:
     """No cell shows a Python error, and every widget found its model."""
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg, "
-                          ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    errors = page.locator(ERROR_OUTPUT)
     assert errors.count() == 0, errors.first.inner_text()
     body = page.inner_text("body")
     assert "model not found" not in body.lower()

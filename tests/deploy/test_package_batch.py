@@ -148,3 +148,19 @@ def test_small_requests_and_records_give_the_same_predictions_as_batches(package
         frame_from_records(pkg.schema, [{**records[0], "website_visits": "7"}])
     with pytest.raises(SchemaError, match=r"lacks field\(s\) \['role'\]"):
         frame_from_records(pkg.schema, [{k: v for k, v in records[0].items() if k != "role"}])
+
+
+def test_a_request_may_mix_date_and_date_time_strings(package):
+    from mltoolkit.deploy.records import frame_from_records
+
+    pkg = load_package(package)
+    records = json.loads(make_trial_conversion(3, seed=2).drop(columns="converted")
+                         .to_json(orient="records", date_format="iso"))
+    records[0]["signup_date"], records[1]["signup_date"] = "2025-03-01T10:30:00", "2025-03-02"
+    frame, _ = frame_from_records(pkg.schema, records)
+    assert frame["signup_date"].iloc[:2].tolist() == [pd.Timestamp("2025-03-01 10:30"), pd.Timestamp("2025-03-02")]
+    checked, _ = pkg.schema.check(pd.DataFrame(records))
+    assert checked["signup_date"].iloc[1] == pd.Timestamp("2025-03-02")
+    records[2]["signup_date"] = "not a date"
+    with pytest.raises(SchemaError, match="'signup_date' must be a date/time"):
+        frame_from_records(pkg.schema, records)

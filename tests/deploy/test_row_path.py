@@ -1,0 +1,99 @@
+"""The array path for small requests gives what the saved pipeline gives, or is not used."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from mltoolkit.data import infer_schema, make_trial_conversion
+from mltoolkit.deploy import load_package
+from mltoolkit.deploy.input_schema import infer_input_schema, probe_records
+from mltoolkit.deploy.records import frame_from_records
+from mltoolkit.deploy.row_path import build_row_path
+from mltoolkit.prep import build_preprocessor
+
+OPTIONS = {"ordinal": {"company_size": ["1-10", "11-50", "51-200", "201-1000", "1000+"]},
+           "aggregations": {"website_visits": "location"}}
+
+
+@pytest.fixture(scope="module")
+def train() -> pd.DataFrame:
+    df = make_trial_conversion(2_000, seed=3)
+    df.loc[::17, "signup_date"] = pd.NaT
+    df.loc[::13, "role"] = None
+    return df
+
+
+def _requests(train: pd.DataFrame) -> pd.DataFrame:
+    """Records as a client sends them (ISO dates, gaps, an unseen category, an unknown ordinal level)."""
+    rows = make_trial_conversion(60, seed=8).drop(columns="converted")
+    rows.loc[0, "location"] = "Atlantis"
+    rows.loc[1, "company_size"] = "5000+"
+    rows.loc[2, ["website_visits", "signup_date", "role"]] = [None, pd.NaT, None]
+    records = json.loads(rows.to_json(orient="records", date_format="iso"))
+    schema = infer_input_schema(train, [c for c in train.columns if c != "converted"])
+    frame, _ = frame_from_records(schema, records)
+    return frame
+
+
+@pytest.mark.parametrize("estimator, method", [
+    (LogisticRegression(max_iter=500), "predict_proba"),
+    (RandomForestClassifier(n_estimators=20, random_state=0), "predict_proba"),
+    (HistGradientBoostingClassifier(max_iter=30, random_state=0), "predict_proba"),
+    (Ridge(), "predict"),
+])
+def test_row_path_equals_the_saved_pipeline(train, estimator, method):
+    X, y = train.drop(columns="converted"), train["converted"]
+    prep = build_preprocessor(infer_schema(X), options=OPTIONS)
+    model = Pipeline([("prep", prep), ("model", estimator)]).fit(X, y)
+    path, reason = build_row_path(model)
+    assert path is not None, reason
+    requests = _requests(train)
+    expected = getattr(model, method)(requests)
+    np.testing.assert_array_equal(path.predict(requests, method), expected)
+    for i in range(3):  # one row at a time, as online requests come
+        one = requests.iloc[[i]]
+        np.testing.assert_array_equal(path.predict(one, method), getattr(model, method)(one))
+    names = model.named_steps["prep"].get_feature_names_out()
+    assert path.features(requests).shape == (len(requests), len(names))
+
+
+def test_parts_without_an_array_path_are_named(train):
+    X, y = train[["website_visits", "days_in_trial"]], train["converted"]
+    prep = ColumnTransformer([("log", FunctionTransformer(np.log1p), ["website_visits"])], remainder="passthrough")
+    model = Pipeline([("prep", prep), ("model", LogisticRegression())]).fit(X.fillna(0), y)
+    path, reason = build_row_path(model)
+    assert path is None and "FunctionTransformer" in reason
+    assert build_row_path(LogisticRegression())[0] is None
+
+
+def test_package_uses_the_path_only_when_it_agrees_on_probe_rows(package, monkeypatch):
+    pkg = load_package(package)
+    path, reason = pkg.row_path
+    assert path is not None, reason
+    probes = probe_records(pkg.schema)
+    assert len(probes) >= 4 and any(all(v is None for v in p.values()) for p in probes)
+
+    from mltoolkit.deploy import package as package_module
+
+    def disagreeing(model):
+        real, why = build_row_path(model)
+        real.estimator.coef_ = real.estimator.coef_ * 0  # a copy of the fitted model that predicts otherwise
+        return real, why
+
+    import copy
+
+    pkg2 = load_package(package)
+    pkg2.model = copy.deepcopy(pkg2.model)
+    monkeypatch.setattr(package_module, "build_row_path", lambda model: disagreeing(copy.deepcopy(model)))
+    path2, reason2 = pkg2.row_path
+    assert path2 is None and "disagreed" in reason2
+    frame, _ = frame_from_records(pkg2.schema, probes[:1])
+    assert pkg2.score(frame)["score"].iloc[0] == pytest.approx(pkg.score(frame)["score"].iloc[0])

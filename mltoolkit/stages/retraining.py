@@ -74,11 +74,10 @@ def _log_decision(result: RetrainingResult, *, experiment: str, challenger_run: 
     """Record the champion/challenger decision as an MLflow run of its own (tags say which runs were compared)."""
     import mlflow
 
-    from mltoolkit.train.tracking import tracking_uri
+    from mltoolkit.train.tracking import use_experiment
 
     c = result.comparison
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(experiment)
+    use_experiment(experiment)
     with mlflow.start_run(run_name="retraining decision"):
         mlflow.set_tags({"decision": c.verdict, "promoted": str(result.promoted), "reason": c.reason[:5000],
                          "champion_run_id": str(champion_run), "challenger_run_id": str(challenger_run)})

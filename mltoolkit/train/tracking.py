@@ -17,7 +17,7 @@ import pandas as pd
 from mltoolkit import __version__
 from mltoolkit.train.search import TrainingResult
 
-__all__ = ["DEFAULT_TRACKING_URI", "tracking_uri", "code_version", "log_training"]
+__all__ = ["DEFAULT_TRACKING_URI", "tracking_uri", "use_experiment", "code_version", "log_training"]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
@@ -25,6 +25,22 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else the local SQLite store."""
     return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def use_experiment(name: str) -> None:
+    """Point MLflow at :func:`tracking_uri` and at experiment ``name``, creating it if needed.
+
+    With a local SQLite store, a new experiment keeps its artifacts in ``mlruns/``
+    beside the database file, not in whatever folder the process runs in.
+    """
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    if uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(name) is None:
+        db = Path(uri[len("sqlite:///"):]).resolve()
+        mlflow.create_experiment(name, artifact_location=(db.parent / "mlruns").as_uri())
+    mlflow.set_experiment(name)
 
 
 def code_version(folder: str | Path = ".") -> dict[str, str]:
@@ -61,8 +77,7 @@ def log_training(result: TrainingResult, *, experiment: str, X_example: pd.DataF
 
     from mltoolkit.models.persist import TRUSTED_TYPES
 
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(experiment)
+    use_experiment(experiment)
     versions = code_version()
     fp = dict(fingerprint or {})
     with mlflow.start_run(run_name=run_name) as parent:

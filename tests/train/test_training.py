@@ -64,6 +64,9 @@ def test_selection_metric_is_threshold_free():
 def test_mlflow_records_run_candidates_and_model(data, tmp_path, monkeypatch):
     X, y, pre = data
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # artifacts go beside the tracking database, not into the working folder
     r = train_models(X, y, preprocessor=pre, kind="binary", metric="roc_auc", candidates=["linear"],
                      time_budget_s=1, max_trials=2)
     run_id = log_training(r, experiment="unit", X_example=X, fingerprint={"short": "abc", "content_hash": "h",
@@ -78,6 +81,7 @@ def test_mlflow_records_run_candidates_and_model(data, tmp_path, monkeypatch):
     assert {c.info.run_name for c in children} >= {"candidate:dummy", "candidate:linear"}
     model = mlflow.sklearn.load_model(f"runs:/{run_id}/model")
     np.testing.assert_allclose(model.predict_proba(X.head(5)), r.model.predict_proba(X.head(5)))
+    assert list(elsewhere.iterdir()) == [] and any((tmp_path / "mlruns").rglob("model.skops"))
 
 
 def test_model_file_checksum_and_trusted_types(data, tmp_path):

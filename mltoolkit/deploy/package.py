@@ -18,8 +18,8 @@ import pandas as pd
 from mltoolkit import __version__
 from mltoolkit.data import load_split
 from mltoolkit.deploy.input_schema import InputSchema, infer_input_schema, probe_records
-from mltoolkit.deploy.records import frame_from_records
-from mltoolkit.deploy.row_path import RowPath, build_row_path
+from mltoolkit.deploy.records import check_records, frame_from_columns
+from mltoolkit.deploy.row_path import RowPath, Rows, build_row_path
 from mltoolkit.errors import ModelPackageError
 from mltoolkit.models import file_sha256, load_model, read_model_info
 
@@ -65,39 +65,42 @@ class ModelPackage:
         path, reason = build_row_path(self.model)
         if path is None:
             return None, reason
-        probes, _ = frame_from_records(self.schema, probe_records(self.schema), source="the probe rows")
+        probes, _ = check_records(self.schema, probe_records(self.schema), source="the probe rows")
         method = "predict" if self.task_kind == "regression" else "predict_proba"
         try:
-            fast, full = path.predict(probes, method), getattr(self.model, method)(probes)
+            fast, full = path.predict(probes, method), getattr(self.model, method)(frame_from_columns(self.schema, probes))
         except Exception as exc:  # noqa: BLE001 - any failure means: use the saved pipeline
             return None, f"the array path failed on probe rows ({type(exc).__name__}: {exc})"
         if fast.shape != full.shape or not np.allclose(fast, full, rtol=1e-9, atol=1e-12):
             return None, "the array path disagreed with the saved pipeline on probe rows"
         return path, reason
 
-    def _predict(self, X: pd.DataFrame, method: str) -> np.ndarray:
-        path = self.row_path[0] if len(X) <= SMALL_REQUEST_ROWS else None
-        return getattr(self.model, method)(X) if path is None else path.predict(X, method)
+    def _predict(self, X: Rows, n_rows: int, method: str) -> np.ndarray:
+        path = self.row_path[0] if n_rows <= SMALL_REQUEST_ROWS else None
+        if path is not None:
+            return path.predict(X, method)
+        frame = X if isinstance(X, pd.DataFrame) else frame_from_columns(self.schema, X)
+        return getattr(self.model, method)(frame)
 
-    def score(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Predictions for rows already checked by ``schema.check``: ``prediction`` (and ``score``)."""
+    def score(self, X: Rows) -> pd.DataFrame:
+        """Predictions for checked rows: ``prediction`` (and ``score``).
+
+        ``X`` is a frame from ``schema.check`` or the columns from
+        :func:`~mltoolkit.deploy.records.check_records` (an online request).
+        """
+        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(next(iter(X.values()))))
         enc = self.info["encoding"]
-        out = pd.DataFrame(index=X.index)
         if enc["kind"] == "binary":
-            proba = self._predict(X, "predict_proba")[:, 1]
+            proba = self._predict(X, len(index), "predict_proba")[:, 1]
             threshold = float(self.manifest.get("decision_threshold") or 0.5)
-            out["score"] = proba
-            labels = enc["labels"]
-            negative = next((lab for lab in labels if lab != enc["positive_label"]), "0")
-            out["prediction"] = np.where(proba >= threshold, enc["positive_label"], negative)
-        elif enc["kind"] == "multiclass":
-            proba = self._predict(X, "predict_proba")
-            classes = [str(c) for c in self.model.classes_]
-            out["prediction"] = pd.Series(proba.argmax(axis=1), index=X.index).map(dict(enumerate(classes)))
-            out["score"] = proba.max(axis=1)
-        else:
-            out["prediction"] = self._predict(X, "predict")
-        return out
+            negative = next((lab for lab in enc["labels"] if lab != enc["positive_label"]), "0")
+            return pd.DataFrame({"score": proba, "prediction": np.where(proba >= threshold, enc["positive_label"],
+                                                                          negative)}, index=index)
+        if enc["kind"] == "multiclass":
+            proba = self._predict(X, len(index), "predict_proba")
+            classes = np.array([str(c) for c in self.model.classes_], dtype=object)
+            return pd.DataFrame({"prediction": classes[proba.argmax(axis=1)], "score": proba.max(axis=1)}, index=index)
+        return pd.DataFrame({"prediction": self._predict(X, len(index), "predict")}, index=index)
 
 
 def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model.skops", data_dir: str | Path = "data",

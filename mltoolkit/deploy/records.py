@@ -7,7 +7,9 @@ column types, so predictions do not depend on the path taken.
 """
 from __future__ import annotations
 
+import datetime
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,18 +19,32 @@ import pandas as pd
 from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema, parse_datetimes
 from mltoolkit.errors import SchemaError
 
-__all__ = ["frame_from_records"]
+__all__ = ["check_records", "frame_from_columns", "frame_from_records"]
 
-_ABSENT = object()
+_BOOLEAN = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True, "False": False}
+# Naive ISO 8601 dates and times to the microsecond: parsed by datetime.fromisoformat exactly as pandas parses them.
+_NAIVE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?")
+
+
+def _iso_datetimes(text: list[str | None]) -> np.ndarray | None:
+    """``datetime64[us]`` of naive ISO strings (None as NaT); None if any string is in another form."""
+    if not all(t is None or _NAIVE_ISO.fullmatch(t) for t in text):
+        return None
+    return np.array([None if t is None else datetime.datetime.fromisoformat(t) for t in text], dtype="datetime64[us]")
 
 
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
-                       source: str = "the request") -> tuple[pd.DataFrame, CheckOutcome]:
-    """Check ``records`` (dicts of field -> JSON value) and return the model's input frame and the outcome.
+def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
+                  source: str = "the request") -> tuple[dict[str, np.ndarray], CheckOutcome]:
+    """Check ``records`` (dicts of field -> JSON value); return the model's input columns and the outcome.
+
+    Columns are numpy arrays: numbers and booleans as floats (NaN for missing;
+    booleans 1.0/0.0), dates and times as ``datetime64`` (NaT), strings as objects
+    (None). :func:`frame_from_records` turns them into the frame
+    :meth:`InputSchema.check` would give.
 
     Raises
     ------
@@ -42,7 +58,7 @@ def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]]
         raise SchemaError(f"{source} lacks field(s) {missing} the model needs (it needs: {', '.join(schema.names)})",
                           column=missing[0])
     extra = tuple(sorted({str(k) for r in records for k in r if k not in names}))
-    columns: dict[str, Any] = {}
+    columns: dict[str, np.ndarray] = {}
     problems: list[str] = []
     unseen: dict[str, int] = {}
     new_missing: dict[str, int] = {}
@@ -66,20 +82,21 @@ def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]]
                                     f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
             columns[f.name] = arr
         elif f.type == "boolean":
-            mapping = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True,
-                       "False": False}
-            bad = [v for v in values if not _is_missing(v) and (not isinstance(v, (bool, int, str)) or v not in mapping)]
+            bad = [v for v in values if not _is_missing(v) and (not isinstance(v, (bool, int, str)) or v not in _BOOLEAN)]
             if bad:
                 problems.append(f"'{f.name}' must be true/false, got {[str(v) for v in bad[:3]]}")
                 continue
-            columns[f.name] = pd.array([None if _is_missing(v) else mapping[v] for v in values], dtype="boolean")
+            columns[f.name] = np.array([np.nan if _is_missing(v) else float(_BOOLEAN[v]) for v in values])
         elif f.type == "datetime":
-            parsed = parse_datetimes(pd.Series([None if _is_missing(v) else str(v) for v in values], dtype=object))
+            text = [None if _is_missing(v) else str(v) for v in values]
+            parsed = _iso_datetimes(text)
+            if parsed is None:
+                parsed = parse_datetimes(pd.Series(text, dtype=object)).to_numpy()
             bad = [v for v, p in zip(values, parsed) if not _is_missing(v) and pd.isna(p)]
             if bad:
                 problems.append(f"'{f.name}' must be a date/time, got {[str(v) for v in bad[:3]]}")
                 continue
-            columns[f.name] = parsed.to_numpy()
+            columns[f.name] = parsed
         else:
             text = [None if _is_missing(v) else str(v) for v in values]
             if f.categories is not None:
@@ -87,10 +104,30 @@ def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]]
                 k = sum(1 for t in text if t is not None and t not in known)
                 if k:
                     unseen[f.name] = k
-            columns[f.name] = pd.array(text, dtype="string")
+            columns[f.name] = np.array(text, dtype=object)
     if problems:
         raise SchemaError(f"{source} does not fit the model's input schema: " + "; ".join(problems),
                           column=problems[0].split("'")[1])
-    frame = pd.DataFrame(columns, columns=schema.names)
-    return frame, CheckOutcome(n_rows=len(records), extra_columns=extra, unseen_categories=unseen,
-                               new_missing=new_missing)
+    return columns, CheckOutcome(n_rows=len(records), extra_columns=extra, unseen_categories=unseen,
+                                 new_missing=new_missing)
+
+
+def frame_from_columns(schema: InputSchema, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The frame of checked columns from :func:`check_records`, with the dtypes :meth:`InputSchema.check` gives."""
+    out: dict[str, Any] = {}
+    for f in schema.fields:
+        values = columns[f.name]
+        if f.type == "boolean":
+            out[f.name] = pd.arrays.BooleanArray(values == 1.0, np.isnan(values))
+        elif f.type in ("number", "integer", "datetime"):
+            out[f.name] = values
+        else:
+            out[f.name] = pd.array(values, dtype="string")
+    return pd.DataFrame(out, columns=schema.names)
+
+
+def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
+                       source: str = "the request") -> tuple[pd.DataFrame, CheckOutcome]:
+    """Check ``records`` (see :func:`check_records`) and return the model's input frame and the outcome."""
+    columns, outcome = check_records(schema, records, source=source)
+    return frame_from_columns(schema, columns), outcome

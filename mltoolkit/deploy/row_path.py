@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,17 +30,23 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from mltoolkit.prep.transformers import MISSING_LEVEL, CategoryCleaner, DatetimeFeatures, GroupMeans
 
-__all__ = ["RowPath", "build_row_path"]
+__all__ = ["RowPath", "Rows", "build_row_path"]
 
 _SKLEARN_STEPS = (SimpleImputer, StandardScaler, OneHotEncoder, OrdinalEncoder)
 
 
-def _floats(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    return np.column_stack([X[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
+#: Rows as a DataFrame, or as the checked columns of :func:`mltoolkit.deploy.records.check_records`.
+Rows = pd.DataFrame | Mapping[str, np.ndarray]
 
 
-def _objects(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    return np.column_stack([X[c].to_numpy(dtype=object, na_value=None) for c in columns])
+def _floats(X: Rows, columns: list[str]) -> np.ndarray:
+    return np.column_stack([v.astype(float) if isinstance(v := X[c], np.ndarray) and v.dtype != object
+                            else v.to_numpy(dtype=float, na_value=np.nan) for c in columns])
+
+
+def _objects(X: Rows, columns: list[str]) -> np.ndarray:
+    return np.column_stack([v if isinstance(v := X[c], np.ndarray) and v.dtype == object
+                            else v.to_numpy(dtype=object, na_value=None) for c in columns])
 
 
 def _clean_categories(values: np.ndarray) -> np.ndarray:
@@ -50,11 +56,11 @@ def _clean_categories(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _datetime_parts(reference: str) -> Callable[[pd.DataFrame, list[str]], np.ndarray]:
+def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
     """DatetimeFeatures' year, month, day, weekday and days since ``reference``, on an index instead of a frame."""
     ref, day = pd.Timestamp(reference), pd.Timedelta(days=1)
 
-    def expand(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    def expand(X: Rows, columns: list[str]) -> np.ndarray:
         blocks = []
         for c in columns:
             d = pd.DatetimeIndex(pd.to_datetime(X[c], errors="coerce"))
@@ -75,7 +81,7 @@ def _group_means(means: dict[str, float], overall: float) -> Callable[[np.ndarra
 @dataclasses.dataclass(frozen=True)
 class _Part:
     columns: list[str]
-    read: Callable[[pd.DataFrame, list[str]], np.ndarray]  # the part's columns as the first step's output
+    read: Callable[[Rows, list[str]], np.ndarray]  # the part's columns as the first step's output
     steps: tuple[Callable[[np.ndarray], np.ndarray], ...]
 
 
@@ -86,7 +92,7 @@ class RowPath:
     parts: tuple[_Part, ...]
     estimator: Any
 
-    def features(self, X: pd.DataFrame) -> np.ndarray:
+    def features(self, X: Rows) -> np.ndarray:
         """The model's input features for the rows of ``X`` (the columns the fitted pipeline produces)."""
         blocks = []
         with warnings.catch_warnings():
@@ -99,7 +105,7 @@ class RowPath:
                 blocks.append(np.asarray(values, dtype=float))
         return np.asfortranarray(np.hstack(blocks))  # the layout the frame path hands the model (same sums)
 
-    def predict(self, X: pd.DataFrame, method: str) -> np.ndarray:
+    def predict(self, X: Rows, method: str) -> np.ndarray:
         """``estimator.<method>`` on :meth:`features` of ``X`` (``predict`` or ``predict_proba``)."""
         features = self.features(X)
         with warnings.catch_warnings():

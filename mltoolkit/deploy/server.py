@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import json
 import secrets
@@ -33,7 +34,7 @@ from prometheus_client import (
 
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.deploy.prediction_log import PredictionLog
-from mltoolkit.deploy.records import frame_from_records
+from mltoolkit.deploy.records import check_records
 from mltoolkit.errors import MLToolkitError
 
 __all__ = ["create_app", "serve", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_RECORDS"]
@@ -103,7 +104,7 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
             return problem(413, f"{len(records):,} records is over the limit of {max_records:,} per request")
         try:
             if len(records) <= RECORD_PATH_MAX:
-                checked, outcome = frame_from_records(pkg.schema, records, source="the request")
+                checked, outcome = check_records(pkg.schema, records, source="the request")
             else:
                 checked, outcome = pkg.schema.check(pd.DataFrame.from_records(records), source="the request")
         except MLToolkitError as exc:
@@ -114,15 +115,15 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
         scored_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         if log is not None:
             log.append(checked, preds, model_version=pkg.version, request_id=request_id, scored_at=scored_at)
-        out = {"model_version": pkg.version, "request_id": request_id,
-               "predictions": preds["prediction"].tolist()}
+        labels = preds["prediction"].tolist()
+        out = {"model_version": pkg.version, "request_id": request_id, "predictions": labels}
         if "score" in preds:
-            out["scores"] = [float(x) for x in preds["score"]]
+            out["scores"] = preds["score"].to_numpy(dtype=float).tolist()
         if outcome.warnings:
             out["warnings"] = outcome.warnings
         metrics.requests.labels(status="200").inc()
-        for label, count in preds["prediction"].astype(str).value_counts().items():
-            metrics.predictions.labels(prediction=label).inc(int(count))
+        for label, count in collections.Counter(map(str, labels)).items():
+            metrics.predictions.labels(prediction=label).inc(count)
         return out
 
     app.state.prediction_log = log

@@ -32,7 +32,6 @@ from mltoolkit.prep.transformers import MISSING_LEVEL, CategoryCleaner, Datetime
 
 __all__ = ["RowPath", "Rows", "build_row_path"]
 
-_SKLEARN_STEPS = (SimpleImputer, StandardScaler, OneHotEncoder, OrdinalEncoder)
 
 
 #: Rows as a DataFrame, or as the checked columns of :func:`mltoolkit.deploy.records.check_records`.
@@ -57,17 +56,64 @@ def _clean_categories(values: np.ndarray) -> np.ndarray:
 
 
 def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
-    """DatetimeFeatures' year, month, day, weekday and days since ``reference``, on an index instead of a frame."""
+    """DatetimeFeatures' year, month, day, weekday and days since ``reference``, without a frame.
+
+    ``datetime64`` columns (online requests) are taken apart with numpy's
+    calendar units; anything else (time-zone-aware times, a frame's column) with
+    pandas as the transformer does. Days since the reference are one division of
+    timedelta64 values, which is how pandas computes them too.
+    """
     ref, day = pd.Timestamp(reference), pd.Timedelta(days=1)
 
+    def numpy_parts(d: np.ndarray) -> list[np.ndarray]:
+        nat = np.isnat(d)
+        months, days = d.astype("datetime64[M]"), d.astype("datetime64[D]")
+        parts = [months.astype("datetime64[Y]").astype(np.int64) + 1970, months.astype(np.int64) % 12 + 1,
+                 (days - months).astype(np.int64) + 1, (days.astype(np.int64) + 3) % 7]  # 1970-01-01 was a Thursday
+        return [*(np.where(nat, np.nan, q) for q in parts), (d - ref.to_datetime64()) / np.timedelta64(1, "D")]
+
     def expand(X: Rows, columns: list[str]) -> np.ndarray:
-        blocks = []
+        blocks: list[Any] = []
         for c in columns:
-            d = pd.DatetimeIndex(pd.to_datetime(X[c], errors="coerce"))
+            v = X[c]
+            if isinstance(v, np.ndarray) and v.dtype.kind == "M":
+                blocks += numpy_parts(v)
+                continue
+            d = pd.DatetimeIndex(pd.to_datetime(v, errors="coerce"))
             blocks += [d.year, d.month, d.day, d.day_of_week, (d - ref) / day]
         return np.column_stack([np.asarray(b, dtype=float) for b in blocks])
 
     return expand
+
+
+def _imputer(step: SimpleImputer) -> Callable[[np.ndarray], np.ndarray]:
+    """A fitted SimpleImputer on floats: gaps filled with its statistics, then its missing indicators."""
+    stats = np.asarray(step.statistics_, dtype=float)
+    indicator = getattr(step, "indicator_", None)
+    if not (isinstance(step.missing_values, float) and np.isnan(step.missing_values)) or np.isnan(stats).any() \
+            or (indicator is not None and indicator.features != "missing-only"):
+        return step.transform
+    flagged = None if indicator is None else np.asarray(indicator.features_)
+
+    def impute(values: np.ndarray) -> np.ndarray:
+        gaps = np.isnan(values)
+        filled = np.where(gaps, stats, values)
+        return filled if flagged is None else np.hstack([filled, gaps[:, flagged].astype(float)])
+
+    return impute
+
+
+def _scaler(step: StandardScaler) -> Callable[[np.ndarray], np.ndarray]:
+    """A fitted StandardScaler: minus its mean, divided by its scale, as it computes them."""
+    def scale(values: np.ndarray) -> np.ndarray:
+        out = values.astype(float)
+        if step.with_mean:
+            out -= step.mean_
+        if step.with_std:
+            out /= step.scale_
+        return out
+
+    return scale
 
 
 def _group_means(means: dict[str, float], overall: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -113,11 +159,67 @@ class RowPath:
             return getattr(self.estimator, method)(features)
 
 
+class _EncoderTable:
+    """A fitted one-hot or ordinal encoder as a lookup: each input column's output for each of its values.
+
+    Read off the encoder itself: it transforms rows that differ from a reference
+    row in one column only, once for every fitted category and once for a value
+    never seen, which shows which output columns belong to each input column and
+    what they hold. Each input column is encoded on its own, so a row's output is
+    the reference output with every column's part looked up. Values without an
+    entry (unseen, where the encoder refuses them) go to the encoder.
+    """
+
+    _UNSEEN = "\x00(a value never seen in training)"
+
+    def __init__(self, encoder: OneHotEncoder | OrdinalEncoder) -> None:
+        self.encoder = encoder
+        with warnings.catch_warnings():
+            # Arrays where it saw a frame, and the unseen probe value: both on purpose.
+            warnings.simplefilter("ignore", UserWarning)
+            self._read_off(encoder)
+
+    def _read_off(self, encoder: OneHotEncoder | OrdinalEncoder) -> None:
+        categories = [list(c) for c in encoder.categories_]
+        reference = [c[0] for c in categories]
+        self.base = encoder.transform(np.array([reference], dtype=object))[0]
+        self.columns: list[tuple[np.ndarray, dict[Any, np.ndarray], np.ndarray | None]] = []
+        taken = np.zeros(self.base.shape[0], dtype=bool)
+        for j, values in enumerate(categories):
+            rows = np.array([reference] * (len(values) + 1), dtype=object)
+            rows[:, j] = [*values, self._UNSEEN]
+            try:
+                out = encoder.transform(rows)
+            except ValueError:  # handle_unknown="error": unseen values go to the encoder, which refuses them
+                rows, out = rows[:-1], encoder.transform(rows[:-1])
+            positions = np.flatnonzero((out != self.base).any(axis=0))
+            if taken[positions].any():
+                raise TypeError(f"{type(encoder).__name__} mixes input columns in its output")
+            taken[positions] = True
+            table = {v: out[i, positions] for i, v in enumerate(values)}
+            unseen = out[len(values), positions] if len(out) > len(values) else None
+            self.columns.append((positions, table, unseen))
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.tile(self.base, (values.shape[0], 1))
+        for j, (positions, table, unseen) in enumerate(self.columns):
+            if positions.size:
+                parts = [table.get(v, unseen) for v in values[:, j]]
+                if any(p is None for p in parts):
+                    return self.encoder.transform(values)
+                out[:, positions] = parts
+        return out
+
+
 def _step(step: Any) -> Callable[[np.ndarray], np.ndarray]:
-    if isinstance(step, _SKLEARN_STEPS):
+    if isinstance(step, (OneHotEncoder, OrdinalEncoder)):
         if isinstance(step, OneHotEncoder) and step.sparse_output:
             raise TypeError("sparse one-hot output takes the frame path")
-        return step.transform
+        return _EncoderTable(step)
+    if isinstance(step, SimpleImputer):
+        return _imputer(step)
+    if isinstance(step, StandardScaler):
+        return _scaler(step)
     if isinstance(step, CategoryCleaner):
         return _clean_categories
     if isinstance(step, GroupMeans):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder
 
 from mltoolkit.data import infer_schema, make_trial_conversion
 from mltoolkit.deploy import load_package
@@ -97,3 +98,43 @@ def test_package_uses_the_path_only_when_it_agrees_on_probe_rows(package, monkey
     assert path2 is None and "disagreed" in reason2
     frame, _ = frame_from_records(pkg2.schema, probes[:1])
     assert pkg2.score(frame)["score"].iloc[0] == pytest.approx(pkg.score(frame)["score"].iloc[0])
+
+
+@pytest.mark.parametrize("encoder", [
+    OneHotEncoder(handle_unknown="error", sparse_output=False),
+    OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False),
+    OneHotEncoder(handle_unknown="ignore", drop="first", sparse_output=False),
+    OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+])
+def test_encoder_table_gives_the_encoders_output(encoder):
+    from mltoolkit.deploy.row_path import _EncoderTable
+
+    rng = np.random.default_rng(0)
+    train = np.column_stack([rng.choice(["a", "b", "c", "rare"], 300, p=[.5, .3, .19, .01]),
+                             rng.choice(["x", "y"], 300)]).astype(object)
+    encoder.fit(train)
+    table = _EncoderTable(encoder)
+    rows = np.array([["a", "x"], ["rare", "y"], ["c", "y"], ["b", "x"]], dtype=object)
+    np.testing.assert_array_equal(table(rows), encoder.transform(rows))
+    unseen = np.array([["a", "x"], ["zzz", "y"]], dtype=object)
+    if getattr(encoder, "handle_unknown", "") == "error":
+        with pytest.raises(ValueError, match="unknown categor"):
+            table(unseen)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            np.testing.assert_array_equal(table(unseen), encoder.transform(unseen))
+
+
+def test_datetime_parts_from_numpy_equal_the_transformer():
+    from mltoolkit.deploy.row_path import _datetime_parts
+    from mltoolkit.prep.transformers import DatetimeFeatures
+
+    rng = np.random.default_rng(1)
+    stamps = pd.Series(pd.to_datetime(rng.integers(-2 * 10**9, 3 * 10**9, 500), unit="s").as_unit("us"))
+    stamps[::7] = pd.NaT
+    fitted = DatetimeFeatures().fit(pd.DataFrame({"t": stamps}))
+    expected = fitted.transform(pd.DataFrame({"t": stamps}))
+    got = _datetime_parts(fitted.reference_)({"t": stamps.to_numpy()}, ["t"])
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(_datetime_parts(fitted.reference_)(pd.DataFrame({"t": stamps}), ["t"]), expected)

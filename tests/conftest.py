@@ -3,8 +3,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
-import pytest
+# One OpenMP/BLAS thread per process, for this process and every kernel, server and worker it starts: tests run
+# beside other processes (pytest-xdist workers, kernels, dask workers), and scikit-learn's OpenMP loops (histogram
+# gradient boosting) slow down by orders of magnitude when their threads have to share cores with another process.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import matplotlib  # noqa: E402 - after the thread limits above
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 

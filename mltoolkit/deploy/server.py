@@ -55,7 +55,9 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
                 "decision_threshold": pkg.manifest.get("decision_threshold"),
                 "mlflow_run_id": pkg.manifest.get("mlflow_run_id"), "input_schema": pkg.schema.to_dict(),
                 "outputs": json.loads((pkg.directory / "output.json").read_text(encoding="utf-8")),
-                "max_body_bytes": max_body_bytes, "max_records": max_records}
+                "max_body_bytes": max_body_bytes, "max_records": max_records,
+                # Built and checked now, not on the first request: which way small requests are scored, and why.
+                "small_requests": pkg.row_path[1]}
 
     metrics = _Metrics()
 

@@ -14,7 +14,10 @@ def executive_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report-project")
     init_project(root, project="Trial <conversion> & co", source="demo://trial_conversion?rows=3000",
                  current="demo://trial_conversion?rows=2000&seed=7&drift=1")
-    record = run_pipeline(load_project_config(root / "mltoolkit.yml"))
+    # Short searches: the report is under test here, not the models (the defaults run in tests/pipeline).
+    quick = {"training": {"time_budget_s": 0}, "evaluation": {"importance_repeats": 0},
+             "retraining": {"time_budget_s": 0, "n_boot": 100}}
+    record = run_pipeline(load_project_config(root / "mltoolkit.yml"), overrides=quick)
     assert record.status == "succeeded", record.failed_stage
     return report_for_run(record.directory, template="executive")
 

@@ -71,6 +71,7 @@ def test_predicts_and_logs_every_row(server):
     assert len(out["predictions"]) == 5 and all(0 <= s <= 1 for s in out["scores"])
     meta = json.loads(urllib.request.urlopen(f"{base}/metadata").read())
     assert meta["model_version"] == out["model_version"] and meta["input_schema"]["fields"]
+    assert meta["small_requests"] == "array path"
     logged = load(str(log), table="predictions")
     assert len(logged) >= 5 and {"website_visits", "prediction", "score", "model_version"} <= set(logged.columns)
 

@@ -3,11 +3,12 @@
 For one online request the fitted preprocessing costs far more than the
 model: scikit-learn's ``ColumnTransformer`` indexes pandas frames, validates
 and wraps every step's output, which for one row is most of the time. This
-path takes the same fitted steps and feeds them numpy arrays: scikit-learn's
-own transformers (imputers, scalers, encoders) are called as they are; the
-transformers mltoolkit adds (:mod:`mltoolkit.prep.transformers`) are applied
-from their fitted state with numpy. The columns come out in the fitted order,
-so the estimator sees exactly what the full pipeline would give it.
+path applies the same fitted steps to numpy arrays: encoders as lookup tables
+read off the fitted encoder (:class:`_EncoderTable`), imputers and scalers
+from their fitted statistics, the transformers mltoolkit adds
+(:mod:`mltoolkit.prep.transformers`) from their fitted state; values of a kind
+the fast code does not cover go to the fitted step itself. The columns come
+out in the fitted order, so the estimator sees what the full pipeline gives it.
 
 Any part it does not know (another transformer, a passthrough remainder,
 sparse output) makes :func:`build_row_path` return ``None`` with the reason, and
@@ -32,8 +33,6 @@ from mltoolkit.prep.transformers import MISSING_LEVEL, CategoryCleaner, Datetime
 
 __all__ = ["RowPath", "Rows", "build_row_path"]
 
-
-
 #: Rows as a DataFrame, or as the checked columns of :func:`mltoolkit.deploy.records.check_records`.
 Rows = pd.DataFrame | Mapping[str, np.ndarray]
 
@@ -48,11 +47,21 @@ def _objects(X: Rows, columns: list[str]) -> np.ndarray:
                             else v.to_numpy(dtype=object, na_value=None) for c in columns])
 
 
-def _clean_categories(values: np.ndarray) -> np.ndarray:
-    """CategoryCleaner on strings: missing values become their own level (the frame path's result for str input)."""
-    out = values.copy()
-    out[pd.isna(values)] = MISSING_LEVEL
-    return out
+def _only_text(values: np.ndarray) -> bool:
+    return all(v is None or type(v) is str for v in values.flat)
+
+
+def _clean_categories(step: CategoryCleaner) -> Callable[[np.ndarray], np.ndarray]:
+    """CategoryCleaner: on strings, missing values become their own level; other values go to the step itself
+    (pandas' text of numbers and booleans is what the model saw)."""
+    def clean(values: np.ndarray) -> np.ndarray:
+        if not _only_text(values):
+            return step.transform(values)
+        out = values.copy()
+        out[pd.isna(values)] = MISSING_LEVEL
+        return out
+
+    return clean
 
 
 def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
@@ -116,10 +125,14 @@ def _scaler(step: StandardScaler) -> Callable[[np.ndarray], np.ndarray]:
     return scale
 
 
-def _group_means(means: dict[str, float], overall: float) -> Callable[[np.ndarray], np.ndarray]:
+def _group_means(step: GroupMeans) -> Callable[[np.ndarray], np.ndarray]:
+    """GroupMeans: the learned mean of each row's group (strings; other values go to the step itself)."""
     def lookup(values: np.ndarray) -> np.ndarray:
-        groups = [MISSING_LEVEL if pd.isna(g) else str(g) for g in values[:, 1]]
-        return np.array([means.get(g, overall) for g in groups], dtype=float).reshape(-1, 1)
+        groups = values[:, 1]
+        if not _only_text(groups):
+            return step.transform(values)
+        return np.array([step.means_.get(MISSING_LEVEL if g is None else g, step.overall_) for g in groups],
+                        dtype=float).reshape(-1, 1)
 
     return lookup
 
@@ -221,9 +234,9 @@ def _step(step: Any) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(step, StandardScaler):
         return _scaler(step)
     if isinstance(step, CategoryCleaner):
-        return _clean_categories
+        return _clean_categories(step)
     if isinstance(step, GroupMeans):
-        return _group_means(step.means_, step.overall_)
+        return _group_means(step)
     raise TypeError(f"{type(step).__name__} has no array path")
 
 

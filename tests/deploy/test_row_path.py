@@ -138,3 +138,17 @@ def test_datetime_parts_from_numpy_equal_the_transformer():
     got = _datetime_parts(fitted.reference_)({"t": stamps.to_numpy()}, ["t"])
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(_datetime_parts(fitted.reference_)(pd.DataFrame({"t": stamps}), ["t"]), expected)
+
+
+def test_categories_given_as_numbers_are_read_as_the_model_reads_them(train):
+    X, y = train.drop(columns="converted"), train["converted"]
+    X = X.assign(zone=(np.arange(len(X)) % 3 + 1).astype(str))
+    prep = build_preprocessor(infer_schema(X), options={"aggregations": {"website_visits": "zone"}})
+    model = Pipeline([("prep", prep), ("model", LogisticRegression(max_iter=500))]).fit(X, y)
+    path, reason = build_row_path(model)
+    assert path is not None, reason
+    as_text = X.head(6)
+    as_numbers = as_text.assign(zone=[int(z) for z in as_text["zone"]])  # as a CSV reader may give them
+    expected = model.predict_proba(as_numbers)
+    np.testing.assert_array_equal(expected, model.predict_proba(as_text))  # the saved pipeline reads 1 as "1"
+    np.testing.assert_array_equal(path.predict(as_numbers, "predict_proba"), expected)

@@ -17,7 +17,8 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import SchemaError
 
-__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "probe_records"]
+__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "align_timezone",
+           "probe_records"]
 
 _MAX_CATEGORIES = 200
 #: Values this many training ranges beyond the training min/max are refused (drift is allowed, nonsense is not).
@@ -32,6 +33,7 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     categories: tuple[str, ...] | None = None
+    timezone: str | None = None  # datetime fields: the training data's time zone; None for times without one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +80,24 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     return parsed
 
 
+def align_timezone(parsed: pd.Series, field: FieldSpec) -> tuple[pd.Series, str | None]:
+    """``parsed`` in the time zone of the training data, or a problem naming the field.
+
+    Times with an offset are converted to the training data's zone (the same
+    instants); times with and without an offset are never mixed, because the
+    model cannot know which clock a time without one was read from.
+    """
+    zone = getattr(parsed.dt, "tz", None) if pd.api.types.is_datetime64_any_dtype(parsed) else None
+    if field.timezone is None and zone is not None:
+        return parsed, (f"'{field.name}' has times with a time-zone offset (e.g. {parsed.dropna().iloc[0]}); the "
+                        "model was trained on times without one: send them without an offset, in the clock of the "
+                        "training data")
+    if field.timezone is not None and zone is None and parsed.notna().any():
+        return parsed, (f"'{field.name}' has times without a time-zone offset; the model was trained on times in "
+                        f"{field.timezone}: send them with their offset")
+    return (parsed.dt.tz_convert(field.timezone) if zone is not None else parsed), None
+
+
 def _kind(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
         return "boolean"
@@ -109,7 +129,7 @@ class InputSchema:
         for f in data["fields"]:
             cats = f.get("categories")
             fields.append(FieldSpec(f["name"], f["type"], bool(f["nullable"]), f.get("minimum"), f.get("maximum"),
-                                    tuple(cats) if cats is not None else None))
+                                    tuple(cats) if cats is not None else None, f.get("timezone")))
         return cls(tuple(fields))
 
     def check(self, frame: pd.DataFrame, *, source: str = "the input") -> tuple[pd.DataFrame, CheckOutcome]:
@@ -162,6 +182,10 @@ class InputSchema:
                 if bad.any():
                     problems.append(f"'{f.name}' must be a date/time, got {s[bad].astype('string').head(3).tolist()}")
                     continue
+                parsed, problem = align_timezone(parsed, f)
+                if problem:
+                    problems.append(problem)
+                    continue
                 out[f.name] = parsed
             elif f.categories is not None:
                 text = s.astype("string")
@@ -200,7 +224,8 @@ def infer_input_schema(train: pd.DataFrame, features: Sequence[str]) -> InputSch
             levels = s.dropna().astype("string").unique()
             if len(levels) <= _MAX_CATEGORIES:
                 cats = tuple(sorted(str(v) for v in levels))
-        fields.append(FieldSpec(str(name), kind, bool(s.isna().any()), lo, hi, cats))
+        zone = str(s.dt.tz) if kind == "datetime" and s.dt.tz is not None else None
+        fields.append(FieldSpec(str(name), kind, bool(s.isna().any()), lo, hi, cats, zone))
     return InputSchema(tuple(fields))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema, parse_datetimes
+from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema, align_timezone, parse_datetimes
 from mltoolkit.errors import SchemaError
 
 __all__ = ["check_records", "frame_from_columns", "frame_from_records"]
@@ -42,9 +42,10 @@ def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
     """Check ``records`` (dicts of field -> JSON value); return the model's input columns and the outcome.
 
     Columns are numpy arrays: numbers and booleans as floats (NaN for missing;
-    booleans 1.0/0.0), dates and times as ``datetime64`` (NaT), strings as objects
-    (None). :func:`frame_from_records` turns them into the frame
-    :meth:`InputSchema.check` would give.
+    booleans 1.0/0.0), dates and times as ``datetime64`` (NaT; pandas' zoned times
+    where the training data had a time zone), strings as objects (None).
+    :func:`frame_from_records` turns them into the frame :meth:`InputSchema.check`
+    would give.
 
     Raises
     ------
@@ -89,13 +90,19 @@ def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
             columns[f.name] = np.array([np.nan if _is_missing(v) else float(_BOOLEAN[v]) for v in values])
         elif f.type == "datetime":
             text = [None if _is_missing(v) else str(v) for v in values]
-            parsed = _iso_datetimes(text)
+            parsed = _iso_datetimes(text) if f.timezone is None else None
             if parsed is None:
-                parsed = parse_datetimes(pd.Series(text, dtype=object)).to_numpy()
-            bad = [v for v, p in zip(values, parsed) if not _is_missing(v) and pd.isna(p)]
-            if bad:
-                problems.append(f"'{f.name}' must be a date/time, got {[str(v) for v in bad[:3]]}")
-                continue
+                series = parse_datetimes(pd.Series(text, dtype=object))
+                bad = [v for v, p in zip(values, series) if not _is_missing(v) and pd.isna(p)]
+                if bad:
+                    problems.append(f"'{f.name}' must be a date/time, got {[str(v) for v in bad[:3]]}")
+                    continue
+                series, problem = align_timezone(series, f)
+                if problem:
+                    problems.append(problem)
+                    continue
+                # datetime64 values, or (a model trained on times with a zone) pandas' times in that zone
+                parsed = series.to_numpy() if series.dt.tz is None else series.array
             columns[f.name] = parsed
         else:
             text = [None if _is_missing(v) else str(v) for v in values]

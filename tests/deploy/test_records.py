@@ -52,3 +52,30 @@ def test_log_stores_request_columns_and_frames_alike(package, request_rows, tmp_
     pd.testing.assert_frame_equal(left.drop(columns="score"), right.drop(columns="score"))
     assert pd.isna(left.loc[0, "signup_date"]) and pd.isna(left.loc[1, "demo_taken"])
     assert left.loc[2, "signup_date"] == str(rows["signup_date"].iloc[2])
+
+
+def test_times_with_an_offset_are_refused_for_a_model_trained_without_one(package, request_rows):
+    from mltoolkit.errors import SchemaError
+
+    records, rows = request_rows
+    pkg = load_package(package)
+    assert next(f for f in pkg.schema.fields if f.name == "signup_date").timezone is None
+    zoned = [{**records[3], "signup_date": "2025-06-05T14:11:52Z"}]
+    with pytest.raises(SchemaError, match="'signup_date' has times with a time-zone offset"):
+        check_records(pkg.schema, zoned)
+    with pytest.raises(SchemaError, match="'signup_date' has times with a time-zone offset"):
+        pkg.schema.check(pd.DataFrame(zoned))
+
+
+def test_zoned_training_times_take_offsets_as_the_same_instants():
+    from mltoolkit.deploy.input_schema import infer_input_schema
+    from mltoolkit.errors import SchemaError
+
+    train = pd.DataFrame({"t": pd.to_datetime(["2025-01-01 08:00", "2025-03-01 09:30"]).tz_localize("Europe/Paris"),
+                          "x": [1.0, 2.0]})
+    schema = infer_input_schema(train, ["t", "x"])
+    assert schema.fields[0].timezone == "Europe/Paris"
+    columns, _ = check_records(schema, [{"t": "2025-02-01T12:00:00Z", "x": 1.5}])
+    assert pd.Timestamp(columns["t"][0]) == pd.Timestamp("2025-02-01 13:00", tz="Europe/Paris")
+    with pytest.raises(SchemaError, match="trained on times in Europe/Paris"):
+        check_records(schema, [{"t": "2025-02-01T12:00:00", "x": 1.5}])

@@ -84,6 +84,8 @@ def test_bad_requests_name_the_field(server):
     assert status == 422 and "location" in out["error"] and out["field"] == "location"
     status, out = _post(base, json.dumps({"records": [{**rec, "website_visits": "lots"}]}).encode())
     assert status == 422 and "'website_visits' must be a number" in out["error"]
+    status, out = _post(base, json.dumps({"records": [{**rec, "signup_date": "2025-06-05T14:11:52Z"}]}).encode())
+    assert status == 422 and out["field"] == "signup_date" and "time-zone offset" in out["error"]
     status, out = _post(base, json.dumps({"records": [{**rec, "surprise": 1}]}).encode())
     assert status == 200 and "ignored extra columns: surprise" in out["warnings"]
     status, out = _post(base, b"{not json")

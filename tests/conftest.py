@@ -33,15 +33,35 @@ def _quiet_jupyter(monkeypatch):
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
-@pytest.fixture(scope="session")
-def dask_client():
-    """A real dask.distributed cluster on loopback: two worker processes, one thread each."""
+def _local_cluster_client():
+    """A real dask.distributed cluster on loopback: two worker processes, one thread each, and its client."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                        dashboard_address=None, memory_limit="2GiB", silence_logs=40)
-    client = distributed.Client(cluster)
+    return distributed.Client(cluster)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A cluster shared by the tests that leave its workers alone."""
+    client = _local_cluster_client()
     try:
         yield client
     finally:
         client.close()
-        cluster.close()
+        client.cluster.close()
+
+
+@pytest.fixture
+def breakable_dask_client():
+    """A cluster of the test's own, for tests that kill its workers (it is the default client while it lives).
+
+    Workers that were killed come back through their nannies in their own time;
+    the shared cluster must not depend on that.
+    """
+    client = _local_cluster_client()
+    try:
+        yield client
+    finally:
+        client.close()
+        client.cluster.close()

@@ -141,8 +141,8 @@ def test_bad_partition_fails_the_run_and_leaves_nothing(dask_client, package, ro
     assert not out.exists() and _leftovers(tmp_path) == []
 
 
-def test_worker_killed_mid_run_still_gives_complete_output(dask_client, package, rows, tmp_path):
-    pids = dask_client.run(os.getpid)
+def test_worker_killed_mid_run_still_gives_complete_output(breakable_dask_client, package, rows, tmp_path):
+    pids = breakable_dask_client.run(os.getpid)
     victim = sorted(pids.values())[0]
     markers = tmp_path / "markers"
     markers.mkdir()
@@ -166,8 +166,7 @@ def test_worker_killed_mid_run_still_gives_complete_output(dask_client, package,
     finally:
         finished.set()
         killer.join()
-        dask_client.wait_for_workers(2, timeout=120)
-    assert killed.is_set() and victim not in dask_client.run(os.getpid).values()
+    assert killed.is_set() and victim not in breakable_dask_client.run(os.getpid).values()
     assert len(list(markers.iterdir())) > 8  # the partition lost with the worker was computed again
     assert result.rows == 2400 and result.chunks == 8 and _leftovers(tmp_path) == []
     scored = pd.read_parquet(out).sort_values("row", ignore_index=True)
@@ -178,16 +177,13 @@ def test_worker_killed_mid_run_still_gives_complete_output(dask_client, package,
     assert scored["prediction"].tolist() == whole["prediction"].tolist()
 
 
-def test_workers_lost_for_good_give_a_clear_error_and_no_output(dask_client, package, rows, tmp_path):
+def test_workers_lost_for_good_give_a_clear_error_and_no_output(breakable_dask_client, package, rows, tmp_path):
     flagged = rows.copy()
     flagged.loc[1000, "website_visits"] = -12345
     ddf = dd.from_pandas(flagged, npartitions=3).map_partitions(_exit_on_flagged_rows, meta=rows.head(0))
     out = tmp_path / "p.parquet"
-    try:
-        with pytest.raises(DataError, match="workers were lost more often than the scheduler retries"):
-            predict_batch(package, ddf, out)
-    finally:
-        dask_client.wait_for_workers(2, timeout=120)
+    with pytest.raises(DataError, match="workers were lost more often than the scheduler retries"):
+        predict_batch(package, ddf, out)
     assert not out.exists() and _leftovers(tmp_path) == []
 
 

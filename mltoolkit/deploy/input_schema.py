@@ -245,7 +245,9 @@ def probe_records(schema: InputSchema) -> list[dict[str, Any]]:
         elif f.type == "boolean":
             values = [True, False]
         elif f.type == "datetime":
-            values = ["2020-02-29T23:59:59", "2024-07-01", "1999-12-31T00:00:00"]
+            values = ["2020-02-29T23:59:59", "2024-07-01T00:00:00", "1999-12-31T12:30:00"]
+            if f.timezone is not None:  # a model trained on zoned times takes times with an offset
+                values = [f"{v}+00:00" for v in values]
         else:
             values = [*(f.categories or ("a",))[:2], "(a value never seen in training)"]
         options[f.name] = values

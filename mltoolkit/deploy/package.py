@@ -65,10 +65,11 @@ class ModelPackage:
         path, reason = build_row_path(self.model)
         if path is None:
             return None, reason
-        probes, _ = check_records(self.schema, probe_records(self.schema), source="the probe rows")
         method = "predict" if self.task_kind == "regression" else "predict_proba"
         try:
-            fast, full = path.predict(probes, method), getattr(self.model, method)(frame_from_columns(self.schema, probes))
+            probes, _ = check_records(self.schema, probe_records(self.schema), source="the probe rows")
+            fast = path.predict(probes, method)
+            full = getattr(self.model, method)(frame_from_columns(self.schema, probes))
         except Exception as exc:  # noqa: BLE001 - any failure means: use the saved pipeline
             return None, f"the array path failed on probe rows ({type(exc).__name__}: {exc})"
         if fast.shape != full.shape or not np.allclose(fast, full, rtol=1e-9, atol=1e-12):

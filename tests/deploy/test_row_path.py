@@ -152,3 +152,23 @@ def test_categories_given_as_numbers_are_read_as_the_model_reads_them(train):
     expected = model.predict_proba(as_numbers)
     np.testing.assert_array_equal(expected, model.predict_proba(as_text))  # the saved pipeline reads 1 as "1"
     np.testing.assert_array_equal(path.predict(as_numbers, "predict_proba"), expected)
+
+
+def test_a_model_trained_on_zoned_times_gets_an_array_path_checked_on_zoned_probes(tmp_path):
+    from mltoolkit.deploy.input_schema import InputSchema
+    from mltoolkit.deploy.package import ModelPackage
+
+    train = make_trial_conversion(800, seed=2)
+    train["signup_date"] = train["signup_date"].dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+    X, y = train.drop(columns="converted"), train["converted"]
+    model = Pipeline([("prep", build_preprocessor(infer_schema(X))),
+                      ("model", LogisticRegression(max_iter=500))]).fit(X, y)
+    schema = infer_input_schema(train, list(X.columns))
+    assert isinstance(schema, InputSchema) and schema.fields[1].timezone == "America/New_York"
+    pkg = ModelPackage(directory=tmp_path, model=model, schema=schema, manifest={"files": {}},
+                       info={"encoding": {"kind": "binary", "labels": ["0", "1"], "positive_label": "1"}})
+    path, reason = pkg.row_path
+    assert path is not None, reason
+    records = json.loads(X.head(5).to_json(orient="records", date_format="iso"))
+    frame, _ = frame_from_records(schema, records)
+    np.testing.assert_array_equal(pkg.score(frame)["score"], model.predict_proba(frame)[:, 1])

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 # One OpenMP/BLAS thread per process, for this process and every kernel, server and worker it starts: tests run
@@ -33,23 +35,25 @@ def _quiet_jupyter(monkeypatch):
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
-def _local_cluster_client():
-    """A real dask.distributed cluster on loopback: two worker processes, one thread each, and its client."""
+@contextlib.contextmanager
+def _local_cluster_client() -> Iterator:
+    """A real dask.distributed cluster on loopback (two worker processes, one thread each) and its client."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                        dashboard_address=None, memory_limit="2GiB", silence_logs=40)
-    return distributed.Client(cluster)
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
 
 
 @pytest.fixture(scope="session")
 def dask_client():
     """A cluster shared by the tests that leave its workers alone."""
-    client = _local_cluster_client()
-    try:
+    with _local_cluster_client() as client:
         yield client
-    finally:
-        client.close()
-        client.cluster.close()
 
 
 @pytest.fixture
@@ -59,9 +63,5 @@ def breakable_dask_client():
     Workers that were killed come back through their nannies in their own time;
     the shared cluster must not depend on that.
     """
-    client = _local_cluster_client()
-    try:
+    with _local_cluster_client() as client:
         yield client
-    finally:
-        client.close()
-        client.cluster.close()

@@ -17,10 +17,13 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import SchemaError
 
-__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "align_timezone",
-           "probe_records"]
+__all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "check_datetimes",
+           "align_timezone", "probe_records", "BOOLEAN_VALUES"]
 
 _MAX_CATEGORIES = 200
+#: What a boolean field accepts, and what it means.
+BOOLEAN_VALUES = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True,
+                  "False": False}
 #: Values this many training ranges beyond the training min/max are refused (drift is allowed, nonsense is not).
 RANGE_SLACK = 1.0
 
@@ -78,6 +81,15 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
         except (TypeError, ValueError):  # time-zone-aware beside naive: those stay unparsed and are reported
             pass
     return parsed
+
+
+def check_datetimes(values: pd.Series, field: FieldSpec) -> tuple[pd.Series, str | None]:
+    """``values`` parsed as dates and times in the training data's zone, or a problem naming the field."""
+    parsed = parse_datetimes(values)
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        return parsed, f"'{field.name}' must be a date/time, got {values[bad].astype('string').head(3).tolist()}"
+    return align_timezone(parsed, field)
 
 
 def align_timezone(parsed: pd.Series, field: FieldSpec) -> tuple[pd.Series, str | None]:
@@ -170,19 +182,13 @@ class InputSchema:
                         problems.append(f"'{f.name}' has {outside:,} values outside the plausible range "
                                         f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
             elif f.type == "boolean":
-                ok = s.isna() | s.isin([True, False, 0, 1, "true", "false", "True", "False"])
+                ok = s.isna() | s.isin([*BOOLEAN_VALUES, 0, 1])  # 0 and 1 are the keys True and False
                 if not ok.all():
                     problems.append(f"'{f.name}' must be true/false, got {s[~ok].astype('string').head(3).tolist()}")
                     continue
-                out[f.name] = s.map({True: True, False: False, 1: True, 0: False, "true": True, "True": True,
-                                     "false": False, "False": False}).astype("boolean")
+                out[f.name] = s.map(BOOLEAN_VALUES).astype("boolean")
             elif f.type == "datetime":
-                parsed = parse_datetimes(s)
-                bad = parsed.isna() & s.notna()
-                if bad.any():
-                    problems.append(f"'{f.name}' must be a date/time, got {s[bad].astype('string').head(3).tolist()}")
-                    continue
-                parsed, problem = align_timezone(parsed, f)
+                parsed, problem = check_datetimes(s, f)
                 if problem:
                     problems.append(problem)
                     continue

@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mltoolkit.deploy.input_schema import RANGE_SLACK, CheckOutcome, InputSchema, align_timezone, parse_datetimes
+from mltoolkit.deploy.input_schema import BOOLEAN_VALUES, RANGE_SLACK, CheckOutcome, InputSchema, check_datetimes
 from mltoolkit.errors import SchemaError
 
 __all__ = ["check_records", "frame_from_columns", "frame_from_records"]
 
-_BOOLEAN = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True, "False": False}
 # Naive ISO 8601 dates and times to the microsecond: parsed by datetime.fromisoformat exactly as pandas parses them.
 _NAIVE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?")
 
@@ -83,21 +82,17 @@ def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
                                     f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
             columns[f.name] = arr
         elif f.type == "boolean":
-            bad = [v for v in values if not _is_missing(v) and (not isinstance(v, (bool, int, str)) or v not in _BOOLEAN)]
+            bad = [v for v in values
+                   if not _is_missing(v) and (not isinstance(v, (bool, int, str)) or v not in BOOLEAN_VALUES)]
             if bad:
                 problems.append(f"'{f.name}' must be true/false, got {[str(v) for v in bad[:3]]}")
                 continue
-            columns[f.name] = np.array([np.nan if _is_missing(v) else float(_BOOLEAN[v]) for v in values])
+            columns[f.name] = np.array([np.nan if _is_missing(v) else float(BOOLEAN_VALUES[v]) for v in values])
         elif f.type == "datetime":
             text = [None if _is_missing(v) else str(v) for v in values]
             parsed = _iso_datetimes(text) if f.timezone is None else None
             if parsed is None:
-                series = parse_datetimes(pd.Series(text, dtype=object))
-                bad = [v for v, p in zip(values, series) if not _is_missing(v) and pd.isna(p)]
-                if bad:
-                    problems.append(f"'{f.name}' must be a date/time, got {[str(v) for v in bad[:3]]}")
-                    continue
-                series, problem = align_timezone(series, f)
+                series, problem = check_datetimes(pd.Series(text, dtype=object), f)
                 if problem:
                     problems.append(problem)
                     continue

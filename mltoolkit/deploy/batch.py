@@ -3,7 +3,11 @@
 Input is read chunk by chunk (CSV with pandas' ``chunksize``, Parquet by record
 batches with pyarrow), each chunk is checked against the package's input schema
 and scored, and rows are appended to a temporary file renamed into place only
-when every chunk succeeded. A Dask DataFrame is scored on its cluster instead,
+when every chunk succeeded. A few odd rows never stop a batch: numbers far
+outside the training range and categories never seen in training are scored
+(or, on request, set aside in a file of their own) and counted per column; only
+a schema no row can be scored with (a missing column, a type that cannot be
+converted) refuses the batch. A Dask DataFrame is scored on its cluster instead,
 partition by partition (:mod:`mltoolkit.deploy.batch_dask`).
 """
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,17 +27,28 @@ import pyarrow.parquet as pq
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load
 from mltoolkit.data.load import iter_sql
+from mltoolkit.deploy.input_schema import CheckOutcome, check_odd_values, schema_warnings
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
-__all__ = ["BatchResult", "predict_batch"]
+__all__ = ["BatchResult", "predict_batch", "set_aside_path"]
+
+#: What batch scoring does with odd values unless told otherwise: score them (and count them).
+DEFAULT_ODD_VALUES = "score"
 
 
 @dataclasses.dataclass(frozen=True)
 class BatchResult:
+    """What a batch run did: rows scored, odd values counted per column, rows set aside.
+
+    ``rows`` counts the rows scored (written to ``output``); rows set aside
+    (``odd_values="set_aside"``) are counted in ``set_aside_rows`` and written,
+    with their row number and the reason, to ``set_aside_output``.
+    """
+
     output: str
     rows: int
     chunks: int
@@ -41,18 +57,77 @@ class BatchResult:
     extra_columns: tuple[str, ...]
     unseen_categories: dict[str, int]
     new_missing: dict[str, int]
+    out_of_range: dict[str, int] = dataclasses.field(default_factory=dict)  # numbers outside the plausible range
+    odd_values: str = DEFAULT_ODD_VALUES
+    set_aside_rows: int = 0
+    set_aside_output: str | None = None
 
     @property
     def warnings(self) -> list[str]:
-        out = [f"ignored extra columns: {', '.join(self.extra_columns)}"] if self.extra_columns else []
-        out += [f"{n:,} values of '{c}' never seen in training (scored as infrequent)"
-                for c, n in self.unseen_categories.items()]
-        out += [f"{n:,} missing values in '{c}', which had none in training (imputed)"
-                for c, n in self.new_missing.items()]
+        out = schema_warnings(self.extra_columns, self.unseen_categories, self.new_missing, self.out_of_range,
+                              set_aside=self.odd_values == "set_aside")
+        if self.set_aside_rows:
+            out.append(f"{self.set_aside_rows:,} rows set aside, not scored: {self.set_aside_output}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self) | {"warnings": self.warnings}
+
+
+def set_aside_path(out: str | Path) -> Path:
+    """Where the rows set aside from a batch written to ``out`` go: ``<name>.set_aside<suffix>`` beside it."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.set_aside{out.suffix}")
+
+
+def _set_aside_frame(chunk: pd.DataFrame, outcome: CheckOutcome, keep_columns: tuple[str, ...],
+                    first_row: int) -> pd.DataFrame:
+    """The rows of ``chunk`` the check set aside: ``row`` (position in the input), ``keep_columns``, ``reason``."""
+    positions = [i for i, _ in outcome.set_aside]
+    frame = pd.DataFrame({"row": [first_row + i for i in positions]}, dtype="int64")
+    for col in keep_columns:
+        frame[col] = chunk[col].to_numpy()[positions]
+    frame["reason"] = pd.Series([r for _, r in outcome.set_aside], dtype=object)
+    return frame
+
+
+def _scored_positions(n_rows: int, outcome: CheckOutcome) -> np.ndarray:
+    """Positions of the rows of a checked chunk that were scored (all but those set aside)."""
+    keep = np.ones(n_rows, dtype=bool)
+    keep[[i for i, _ in outcome.set_aside]] = False
+    return np.flatnonzero(keep)
+
+
+def _scored_frame(pkg: ModelPackage, X: pd.DataFrame, chunk: pd.DataFrame, outcome: CheckOutcome,
+                  keep_columns: tuple[str, ...], first_row: int, stamp: str) -> pd.DataFrame:
+    """The output rows of a checked chunk: ``row``, ``keep_columns``, predictions, ``model_version``, ``scored_at``."""
+    scored = _scored_positions(len(chunk), outcome)
+    preds = pkg.score(X)
+    frame = pd.DataFrame({"row": first_row + scored})
+    for col in keep_columns:
+        frame[col] = chunk[col].to_numpy()[scored]
+    for col in preds.columns:
+        frame[col] = preds[col].to_numpy()
+    frame["model_version"] = pkg.version
+    frame["scored_at"] = stamp
+    return frame
+
+
+def _write_set_aside(frames: list[pd.DataFrame], out: Path) -> str | None:
+    """Write the rows set aside next to ``out`` (same format), or remove a stale file; the path written, or None."""
+    target = set_aside_path(out)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        target.unlink(missing_ok=True)  # from an earlier run: it would describe rows of another batch
+        return None
+    rows = pd.concat(frames, ignore_index=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        rows.to_csv(tmp, index=False) if target.suffix.lower() == ".csv" else rows.to_parquet(tmp, index=False)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return str(target)
 
 
 def _chunks(source: str, chunk_rows: int, table: str | None, query: str | None) -> Iterator[pd.DataFrame]:
@@ -80,13 +155,17 @@ def _chunks(source: str, chunk_rows: int, table: str | None, query: str | None) 
 
 def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame, out: str | Path, *,
                   chunk_rows: int = 100_000, table: str | None = None, query: str | None = None,
-                  keep_columns: tuple[str, ...] = (), progress: bool = False, overwrite: bool = False) -> BatchResult:
+                  keep_columns: tuple[str, ...] = (), progress: bool = False, overwrite: bool = False,
+                  odd_values: str = DEFAULT_ODD_VALUES) -> BatchResult:
     """Score ``source`` with a model package and write predictions to ``out`` (.csv or .parquet).
 
     Every output row carries ``row`` (position in the input), any ``keep_columns``
     (for example an id), ``prediction`` (and ``score`` for classifiers),
     ``model_version`` and ``scored_at`` (UTC). The output appears only when the
-    whole input was scored; on any error nothing is left behind.
+    whole input was scored; on any error nothing is left behind. Odd values
+    (numbers far outside the training range, categories never seen in
+    training) never stop the batch: they are scored or set aside
+    (``odd_values``) and counted per column in the result.
 
     Parameters
     ----------
@@ -111,16 +190,26 @@ def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame
     overwrite : bool, default False
         Dask sources: replace an existing output folder. An output file is
         always replaced (once the new one is complete).
+    odd_values : {"score", "set_aside", "refuse"}, default "score"
+        Rows with a number outside the plausible range (see
+        :func:`mltoolkit.deploy.input_schema.plausible_range`) or a category
+        never seen in training are scored (``score``), or left out of ``out``
+        and written with their ``row``, ``keep_columns`` and the reason to
+        :func:`set_aside_path` (``set_aside``); ``refuse`` stops the batch at
+        the first out-of-range number, as online requests do.
 
     Returns
     -------
     BatchResult
-        Rows and chunks scored, the model version, and the schema check's warnings.
+        Rows and chunks scored, the model version, odd values per column
+        (``out_of_range``, ``unseen_categories``), rows set aside, and warnings.
 
     Raises
     ------
     SchemaError
-        A chunk does not fit the model's input schema (the message names the column).
+        The input's schema is unusable: a column the model needs is missing, or
+        holds values of the wrong type that cannot be converted (one line naming
+        the columns).
     DataError
         The input is missing, empty or unreadable.
     ConfigError
@@ -136,7 +225,9 @@ def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame
         if table is not None or query is not None:
             raise ConfigError("table and query read SQL sources; a Dask DataFrame is scored as it is",
                               parameter="table" if table is not None else "query")
-        return predict_batch_dask(package, source, out, keep_columns=keep_columns, overwrite=overwrite)
+        return predict_batch_dask(package, source, out, keep_columns=keep_columns, overwrite=overwrite,
+                                  odd_values=odd_values)
+    check_odd_values(odd_values)
     if chunk_rows < 1:
         raise ConfigError("chunk_rows must be at least 1", parameter="chunk_rows")
     pkg = package if isinstance(package, ModelPackage) else load_package(package)
@@ -148,10 +239,12 @@ def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     t0 = time.perf_counter()
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rows = n_chunks = 0
+    rows = n_chunks = n_input = 0
     extra: tuple[str, ...] = ()
     unseen: dict[str, int] = {}
     new_missing: dict[str, int] = {}
+    out_of_range: dict[str, int] = {}
+    set_aside: list[pd.DataFrame] = []
     writer = None
     bar = None
     if progress:
@@ -165,34 +258,36 @@ def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame
             missing_keep = [c for c in keep_columns if c not in chunk.columns]
             if missing_keep:
                 raise DataError(f"keep_columns {missing_keep} are not columns of {source}", column=missing_keep[0])
-            preds, outcome = pkg.predict_frame(chunk, source=str(source))
-            frame = pd.DataFrame({"row": range(rows, rows + len(chunk))})
-            for col in keep_columns:
-                frame[col] = chunk[col].to_numpy()
-            for col in preds.columns:
-                frame[col] = preds[col].to_numpy()
-            frame["model_version"] = pkg.version
-            frame["scored_at"] = stamp
-            if fmt == "csv":
-                frame.to_csv(tmp, mode="a", header=n_chunks == 0, index=False)
-            else:
-                table_ = pa.Table.from_pandas(frame, preserve_index=False)
-                writer = writer or pq.ParquetWriter(tmp, table_.schema)
-                writer.write_table(table_)
-            rows += len(chunk)
+            X, outcome = pkg.schema.check(chunk, source=str(source), odd_values=odd_values)
+            if outcome.set_aside:
+                set_aside.append(_set_aside_frame(chunk, outcome, keep_columns, n_input))
+            if len(X):  # a chunk whose every row was set aside has nothing to score
+                frame = _scored_frame(pkg, X, chunk, outcome, keep_columns, n_input, stamp)
+                if fmt == "csv":
+                    frame.to_csv(tmp, mode="a", header=not tmp.exists(), index=False)
+                else:
+                    table_ = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(tmp, table_.schema)
+                    writer.write_table(table_)
+                rows += len(frame)
+            n_input += len(chunk)
             n_chunks += 1
             extra = outcome.extra_columns
-            for k, v in outcome.unseen_categories.items():
-                unseen[k] = unseen.get(k, 0) + v
-            for k, v in outcome.new_missing.items():
-                new_missing[k] = new_missing.get(k, 0) + v
+            for total, counts in ((unseen, outcome.unseen_categories), (new_missing, outcome.new_missing),
+                                  (out_of_range, outcome.out_of_range)):
+                for k, v in counts.items():
+                    total[k] = total.get(k, 0) + v
             if bar is not None:
                 bar.update(len(chunk))
         if writer is not None:
             writer.close()
             writer = None
-        if rows == 0:
+        if n_input == 0:
             raise DataError(f"input {source} has no rows; nothing to score", path=str(source))
+        if rows == 0:  # every row set aside: an output with the columns and no rows, not a missing file
+            empty = pd.DataFrame(columns=["row", *keep_columns, "prediction", "model_version", "scored_at"])
+            empty.to_csv(tmp, index=False) if fmt == "csv" else empty.to_parquet(tmp, index=False)
+        set_aside_output = _write_set_aside(set_aside, out)
         tmp.replace(out)
     except BaseException:  # leave nothing half-written, whatever went wrong
         if writer is not None:
@@ -204,4 +299,5 @@ def predict_batch(package: str | Path | ModelPackage, source: str | dd.DataFrame
             bar.close()
     return BatchResult(output=str(out), rows=rows, chunks=n_chunks, seconds=time.perf_counter() - t0,
                        model_version=pkg.version, extra_columns=extra, unseen_categories=unseen,
-                       new_missing=new_missing)
+                       new_missing=new_missing, out_of_range=out_of_range, odd_values=odd_values,
+                       set_aside_rows=n_input - rows, set_aside_output=set_aside_output)

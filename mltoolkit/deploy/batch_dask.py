@@ -29,7 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mltoolkit.deploy.batch import BatchResult
+from mltoolkit.deploy.batch import BatchResult, _scored_frame, _set_aside_frame, _write_set_aside
+from mltoolkit.deploy.input_schema import check_odd_values
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.errors import ConfigError, DataError, MLToolkitError, ModelPackageError, SchemaError
 from mltoolkit.stream import is_dask, open_dataset
@@ -81,25 +82,26 @@ def _load_counts() -> dict[tuple[str, str], int]:
 
 
 def _score_partition(part: pd.DataFrame, index: int, directory: str, digest: str, keep_columns: tuple[str, ...],
-                     stamp: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Check and score one partition; the output rows without their row numbers, and the check outcome."""
+                     stamp: str, odd_values: str = "score") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Check and score one partition; the output rows numbered from 0 within it, and the check outcome.
+
+    The outcome holds the partition's input rows and, with ``odd_values="set_aside"``,
+    its rows set aside (numbered from 0 within it, like the output rows).
+    """
     pkg = _worker_package(directory, digest)
     if part.empty:
-        return pd.DataFrame(), {"rows": 0, "extra": (), "unseen": {}, "new_missing": {}}
-    preds, outcome = pkg.predict_frame(part, source=f"partition {index} of the Dask DataFrame")
-    frame = pd.DataFrame(index=range(len(part)))
-    for col in keep_columns:
-        frame[col] = part[col].to_numpy()
-    for col in preds.columns:
-        frame[col] = preds[col].to_numpy()
-    frame["model_version"] = pkg.version
-    frame["scored_at"] = stamp
+        return pd.DataFrame(), {"rows": 0, "extra": (), "unseen": {}, "new_missing": {}, "out_of_range": {},
+                                "set_aside": None}
+    X, outcome = pkg.schema.check(part, source=f"partition {index} of the Dask DataFrame", odd_values=odd_values)
+    frame = _scored_frame(pkg, X, part, outcome, keep_columns, 0, stamp) if len(X) else pd.DataFrame()
+    set_aside = _set_aside_frame(part, outcome, keep_columns, 0) if outcome.set_aside else None
     return frame, {"rows": len(part), "extra": outcome.extra_columns, "unseen": outcome.unseen_categories,
-                   "new_missing": outcome.new_missing}
+                   "new_missing": outcome.new_missing, "out_of_range": outcome.out_of_range, "set_aside": set_aside}
 
 
-def _rows(scored: pd.DataFrame) -> int:
-    return len(scored)
+def _rows(outcome: dict[str, Any]) -> int:
+    """Input rows of a partition (scored or set aside): the next partition's rows are numbered after them."""
+    return int(outcome["rows"])
 
 
 def _next_offset(offset: int, rows: int) -> int:
@@ -116,7 +118,7 @@ def _write_partition(scored: pd.DataFrame, offset: int, index: int, staging: str
     if scored.empty:
         return 0
     frame = scored.copy()  # the scored partition may be reused by a rerun of this task: leave it as it was
-    frame.insert(0, "row", range(offset, offset + len(frame)))
+    frame["row"] += offset
     target = Path(staging) / f"part.{index:05d}.parquet"
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -162,7 +164,8 @@ def _lost_worker(exc: BaseException) -> bool:
 
 
 def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame, out: str | Path, *,
-                       keep_columns: tuple[str, ...] = (), overwrite: bool = False) -> BatchResult:
+                       keep_columns: tuple[str, ...] = (), overwrite: bool = False,
+                       odd_values: str = "score") -> BatchResult:
     """Score a Dask DataFrame partition by partition on its cluster; write a folder of Parquet files.
 
     Output rows are those of :func:`mltoolkit.deploy.predict_batch`: ``row``
@@ -187,18 +190,23 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
         Input columns copied to the output (for example an id).
     overwrite : bool, default False
         Replace an existing output (only a file or folder of Parquet files).
+    odd_values : {"score", "set_aside", "refuse"}, default "score"
+        As in :func:`mltoolkit.deploy.predict_batch`; rows set aside are
+        written to one Parquet file beside ``out``
+        (:func:`mltoolkit.deploy.batch.set_aside_path`).
 
     Returns
     -------
     BatchResult
-        Rows, partitions scored (``chunks``), and the schema check's warnings
-        summed over partitions.
+        Rows, partitions scored (``chunks``), odd values per column, rows set
+        aside, and the schema check's warnings summed over partitions.
 
     Raises
     ------
     SchemaError
-        A partition does not fit the model's input schema; the message names
-        the partition and the column. Nothing is written.
+        A partition's schema is unusable (a column of the wrong type that
+        cannot be converted); the message names the partition and the column.
+        Nothing is written.
     DataError
         No rows, or the cluster lost workers more often than the scheduler
         retries. Nothing is written.
@@ -216,6 +224,7 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
 
     if not is_dask(source):
         raise ConfigError(f"source must be a Dask DataFrame, got a {type(source).__name__}", parameter="source")
+    check_odd_values(odd_values)
     directory = Path(package.directory if isinstance(package, ModelPackage) else package).resolve()
     pkg = package if isinstance(package, ModelPackage) else load_package(directory)
     digest = _manifest_digest(directory)
@@ -236,17 +245,18 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     score = dask.delayed(_score_partition, nout=2, pure=True)
-    writes, outcomes = [], []
+    writes, outcomes, offsets = [], [], []
     offset: Any = 0
     for i, part in enumerate(source.to_delayed()):
-        scored, outcome = score(part, i, str(directory), digest, tuple(keep_columns), stamp)
+        scored, outcome = score(part, i, str(directory), digest, tuple(keep_columns), stamp, odd_values)
         writes.append(dask.delayed(_write_partition, pure=True)(scored, offset, i, str(staging)))
         outcomes.append(outcome)
-        offset = dask.delayed(_next_offset, pure=True)(offset, dask.delayed(_rows, pure=True)(scored))
+        offsets.append(offset)
+        offset = dask.delayed(_next_offset, pure=True)(offset, dask.delayed(_rows, pure=True)(outcome))
     staging.mkdir()
     try:
         try:
-            written, checks = dask.compute(writes, outcomes)
+            written, checks, firsts = dask.compute(writes, outcomes, offsets)
         except MLToolkitError as exc:  # raised on a worker: the same error, without the remote traceback
             raise type(exc)(exc.message, **exc.facts) from None
         except Exception as exc:
@@ -257,11 +267,16 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
                                 "again", parameter="source") from None
             raise
         rows = sum(written)
-        if rows == 0:
+        n_input = sum(check["rows"] for check in checks)
+        if n_input == 0:
             raise DataError("the Dask DataFrame has no rows; nothing to score", parameter="source")
         for leftover in staging.glob(".*.tmp"):  # from attempts on workers that were lost mid-write
             leftover.unlink(missing_ok=True)
-        open_dataset(staging)  # every partition's file is readable and they share one schema
+        if rows:
+            open_dataset(staging)  # every partition's file is readable and they share one schema
+        set_aside_output = _write_set_aside(
+            [check["set_aside"].assign(row=check["set_aside"]["row"] + first)
+             for check, first in zip(checks, firsts) if check["set_aside"] is not None], out)
         if out.exists():  # overwrite=True, checked above
             _remove(out)
         staging.rename(out)
@@ -271,12 +286,14 @@ def predict_batch_dask(package: str | Path | ModelPackage, source: dd.DataFrame,
     extra: dict[str, None] = {}
     unseen: dict[str, int] = {}
     new_missing: dict[str, int] = {}
+    out_of_range: dict[str, int] = {}
     for check in checks:
         extra.update(dict.fromkeys(check["extra"]))
-        for k, v in check["unseen"].items():
-            unseen[k] = unseen.get(k, 0) + v
-        for k, v in check["new_missing"].items():
-            new_missing[k] = new_missing.get(k, 0) + v
+        for total, counts in ((unseen, check["unseen"]), (new_missing, check["new_missing"]),
+                              (out_of_range, check["out_of_range"])):
+            for k, v in counts.items():
+                total[k] = total.get(k, 0) + v
     return BatchResult(output=str(out), rows=rows, chunks=sum(1 for n in written if n),
                        seconds=time.perf_counter() - t0, model_version=pkg.version, extra_columns=tuple(extra),
-                       unseen_categories=unseen, new_missing=new_missing)
+                       unseen_categories=unseen, new_missing=new_missing, out_of_range=out_of_range,
+                       odd_values=odd_values, set_aside_rows=n_input - rows, set_aside_output=set_aside_output)

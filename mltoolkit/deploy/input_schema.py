@@ -1,9 +1,12 @@
 """The input schema of a model: what a row must look like to be scored, derived from training data.
 
 Checked column-wise on whole frames (batch) or on request records (online):
-missing columns and wrong types are errors naming the column; values far outside
-the training range are errors (a unit change, a broken feed); categories never
-seen in training are scored as in training (pooled as infrequent) and counted.
+missing columns and wrong types are errors naming the column, since no row can
+be scored then. Odd values in usable columns (numbers far outside the training
+range, categories never seen in training) are a matter of rows, not of the
+schema: online requests refuse numbers far out of range (a unit change, a broken
+feed); batches score them or set their rows aside (``odd_values``), and every
+odd value is counted per column.
 """
 from __future__ import annotations
 
@@ -15,17 +18,21 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
-from mltoolkit.errors import SchemaError
+from mltoolkit.errors import ConfigError, SchemaError
 
 __all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "check_datetimes",
-           "align_timezone", "probe_records", "BOOLEAN_VALUES"]
+           "align_timezone", "probe_records", "BOOLEAN_VALUES", "ODD_VALUE_ACTIONS", "check_odd_values", "plausible_range",
+           "outside_plausible_range", "out_of_range_problem", "schema_warnings"]
 
 _MAX_CATEGORIES = 200
 #: What a boolean field accepts, and what it means.
 BOOLEAN_VALUES = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True,
                   "False": False}
-#: Values this many training ranges beyond the training min/max are refused (drift is allowed, nonsense is not).
+#: Values this many training ranges beyond the training min/max are out of range (drift is allowed, nonsense is not).
 RANGE_SLACK = 1.0
+#: What a check does with odd values (numbers out of range, categories never seen in training):
+#: ``refuse`` out-of-range numbers (online requests), ``score`` every row, or ``set_aside`` the rows holding them.
+ODD_VALUE_ACTIONS = ("refuse", "score", "set_aside")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,26 +46,69 @@ class FieldSpec:
     timezone: str | None = None  # datetime fields: the training data's time zone; None for times without one
 
 
+def check_odd_values(odd_values: str) -> None:
+    """Refuse an ``odd_values`` that is not one of :data:`ODD_VALUE_ACTIONS` (before any row is read)."""
+    if odd_values not in ODD_VALUE_ACTIONS:
+        raise ConfigError(f"odd_values must be one of {', '.join(ODD_VALUE_ACTIONS)}, got {odd_values!r}",
+                          parameter="odd_values")
+
+
+def plausible_range(field: FieldSpec) -> tuple[float, float] | None:
+    """The numbers ``field`` takes without question: the training range widened by :data:`RANGE_SLACK` ranges.
+
+    None when the field has no training range (identifiers, non-numbers, all missing).
+    """
+    if field.type not in ("number", "integer") or field.minimum is None or field.maximum is None:
+        return None
+    span = max(field.maximum - field.minimum, 1.0)
+    return field.minimum - RANGE_SLACK * span, field.maximum + RANGE_SLACK * span
+
+
+def outside_plausible_range(values: np.ndarray, field: FieldSpec) -> np.ndarray:
+    """Boolean mask of the ``values`` (floats, NaN for missing) outside :func:`plausible_range` of ``field``."""
+    bounds = plausible_range(field)
+    if bounds is None:
+        return np.zeros(len(values), dtype=bool)
+    return (values < bounds[0]) | (values > bounds[1])
+
+
+def out_of_range_problem(field: FieldSpec, n: int) -> str:
+    """How a refusal names ``n`` out-of-range values of ``field``."""
+    lo, hi = plausible_range(field)  # type: ignore[misc] - only called for fields with a range
+    return (f"'{field.name}' has {n:,} values outside the plausible range [{lo:g}, {hi:g}] (training saw "
+            f"{field.minimum:g} to {field.maximum:g})")
+
+
+def schema_warnings(extra_columns: Sequence[str], unseen_categories: dict[str, int], new_missing: dict[str, int],
+                    out_of_range: dict[str, int], *, set_aside: bool = False) -> list[str]:
+    """Plain-language notes on a check (one request, a chunk or a whole batch) for logs and reports."""
+    fate = "rows set aside" if set_aside else None
+    out = [f"ignored extra columns: {', '.join(extra_columns)}"] if extra_columns else []
+    out += [f"{n:,} values of '{c}' never seen in training ({fate or 'scored as infrequent'})"
+            for c, n in unseen_categories.items()]
+    out += [f"{n:,} values of '{c}' far outside the training range ({fate or 'scored'})"
+            for c, n in out_of_range.items()]
+    out += [f"{n:,} missing values in '{c}', which had none in training (imputed)" for c, n in new_missing.items()]
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class CheckOutcome:
-    """Result of checking a frame: extra columns (ignored) and unseen categories (scored, counted)."""
+    """Result of a check: extra columns (ignored), odd values counted per column, rows set aside."""
 
     n_rows: int
     extra_columns: tuple[str, ...]
     unseen_categories: dict[str, int]
     new_missing: dict[str, int]  # missing values in columns that had none in training (imputed as in training)
+    out_of_range: dict[str, int] = dataclasses.field(default_factory=dict)  # outside the plausible range
+    #: Rows left out of the checked frame (``odd_values="set_aside"``): position in the input, and why.
+    set_aside: tuple[tuple[int, str], ...] = ()
 
     @property
     def warnings(self) -> list[str]:
         """Plain-language notes for logs and reports."""
-        out = []
-        if self.extra_columns:
-            out.append(f"ignored extra columns: {', '.join(self.extra_columns)}")
-        out += [f"{n:,} values of '{c}' never seen in training (scored as infrequent)"
-                for c, n in self.unseen_categories.items()]
-        out += [f"{n:,} missing values in '{c}', which had none in training (imputed)"
-                for c, n in self.new_missing.items()]
-        return out
+        return schema_warnings(self.extra_columns, self.unseen_categories, self.new_missing, self.out_of_range,
+                               set_aside=bool(self.set_aside))
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -144,24 +194,46 @@ class InputSchema:
                                     tuple(cats) if cats is not None else None, f.get("timezone")))
         return cls(tuple(fields))
 
-    def check(self, frame: pd.DataFrame, *, source: str = "the input") -> tuple[pd.DataFrame, CheckOutcome]:
+    def check(self, frame: pd.DataFrame, *, source: str = "the input",
+              odd_values: str = "refuse") -> tuple[pd.DataFrame, CheckOutcome]:
         """Check ``frame`` and return it restricted to the schema's columns (in order), with the outcome.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows to score.
+        source : str, default "the input"
+            How error messages name ``frame``.
+        odd_values : {"refuse", "score", "set_aside"}, default "refuse"
+            Numbers outside :func:`plausible_range` refuse the frame (``refuse``, as
+            online requests do), are scored (``score``), or leave their rows out of
+            the returned frame (``set_aside``, with categories never seen in
+            training too; ``outcome.set_aside`` says which rows and why). Either
+            way they are counted per column in the outcome.
+
+        Returns
+        -------
+        tuple of (pandas.DataFrame, CheckOutcome)
 
         Raises
         ------
         SchemaError
-            Missing columns, a column of the wrong type, values far outside the
-            training range; the message names every offending column.
+            Missing columns, a column of the wrong type that cannot be converted
+            (or, with ``odd_values="refuse"``, values far outside the training
+            range); one line naming every offending column.
         """
-        problems: list[str] = []
+        check_odd_values(odd_values)
         missing = [f.name for f in self.fields if f.name not in frame.columns]
         if missing:
             raise SchemaError(f"{source} lacks column(s) {missing} the model needs (it needs: {', '.join(self.names)})",
                               column=missing[0])
         extra = tuple(str(c) for c in frame.columns if c not in set(self.names))
         out = frame[self.names].copy()
+        problems: list[str] = []
         unseen: dict[str, int] = {}
         new_missing: dict[str, int] = {}
+        out_of_range: dict[str, int] = {}
+        odd = pd.DataFrame(False, index=range(len(out)), columns=[])  # per column: which rows hold odd values
         for f in self.fields:
             s = out[f.name]
             if f.type in ("number", "integer"):
@@ -173,14 +245,12 @@ class InputSchema:
                         problems.append(f"'{f.name}' must be a number, got {examples}")
                         continue
                     out[f.name] = s = converted
-                values = s.to_numpy(dtype=float, na_value=np.nan)
-                if f.minimum is not None and f.maximum is not None:
-                    span = max(f.maximum - f.minimum, 1.0)
-                    lo, hi = f.minimum - RANGE_SLACK * span, f.maximum + RANGE_SLACK * span
-                    outside = int(np.sum((values < lo) | (values > hi)))
-                    if outside:
-                        problems.append(f"'{f.name}' has {outside:,} values outside the plausible range "
-                                        f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
+                outside = outside_plausible_range(s.to_numpy(dtype=float, na_value=np.nan), f)
+                if outside.any():
+                    out_of_range[f.name] = int(outside.sum())
+                    if odd_values == "refuse":
+                        problems.append(out_of_range_problem(f, out_of_range[f.name]))
+                    odd[f.name] = outside
             elif f.type == "boolean":
                 ok = s.isna() | s.isin([*BOOLEAN_VALUES, 0, 1])  # 0 and 1 are the keys True and False
                 if not ok.all():
@@ -195,16 +265,31 @@ class InputSchema:
                 out[f.name] = parsed
             elif f.categories is not None:
                 text = s.astype("string")
-                k = int((text.notna() & ~text.isin(list(f.categories))).sum())
-                if k:
-                    unseen[f.name] = k
+                never_seen = (text.notna() & ~text.isin(list(f.categories))).to_numpy(dtype=bool)
+                if never_seen.any():
+                    unseen[f.name] = int(never_seen.sum())
+                    odd[f.name] = never_seen
             if not f.nullable and out[f.name].isna().any():
                 new_missing[f.name] = int(out[f.name].isna().sum())
         if problems:
             raise SchemaError(f"{source} does not fit the model's input schema: " + "; ".join(problems),
                               column=problems[0].split("'")[1])
+        set_aside: tuple[tuple[int, str], ...] = ()
+        if odd_values == "set_aside" and odd.shape[1]:
+            flags = odd.to_numpy(dtype=bool)
+            rows = flags.any(axis=1)
+            # One reason per combination of odd columns, not per row: a broken feed may make every row odd.
+            patterns, which = np.unique(flags[rows], axis=0, return_inverse=True)
+            reasons = [_odd_reason([c for c, hit in zip(odd.columns, p) if hit], unseen) for p in patterns]
+            set_aside = tuple((int(i), reasons[k]) for i, k in zip(np.flatnonzero(rows), which.ravel()))
+            out = out.loc[~rows]
         return out, CheckOutcome(n_rows=len(frame), extra_columns=extra, unseen_categories=unseen,
-                                 new_missing=new_missing)
+                                 new_missing=new_missing, out_of_range=out_of_range, set_aside=set_aside)
+
+
+def _odd_reason(columns: Sequence[str], unseen: dict[str, int]) -> str:
+    return "; ".join(f"'{c}' never seen in training" if c in unseen else f"'{c}' far outside the training range"
+                     for c in columns)
 
 
 def infer_input_schema(train: pd.DataFrame, features: Sequence[str]) -> InputSchema:

@@ -2,8 +2,9 @@
 
 For the few records of an online request, plain Python over the values is
 faster than pandas' per-column machinery; the checks and messages are the same
-as :meth:`InputSchema.check` on a frame, and the frame it returns has the same
-column types, so predictions do not depend on the path taken.
+as :meth:`InputSchema.check` on a frame with ``odd_values="refuse"`` (the rules
+themselves live there), and the frame it returns has the same column types, so
+predictions do not depend on the path taken.
 """
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mltoolkit.deploy.input_schema import BOOLEAN_VALUES, RANGE_SLACK, CheckOutcome, InputSchema, check_datetimes
+from mltoolkit.deploy.input_schema import (
+    BOOLEAN_VALUES,
+    CheckOutcome,
+    InputSchema,
+    check_datetimes,
+    out_of_range_problem,
+    outside_plausible_range,
+)
 from mltoolkit.errors import SchemaError
 
 __all__ = ["check_records", "frame_from_columns", "frame_from_records"]
@@ -73,13 +81,9 @@ def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
                 problems.append(f"'{f.name}' must be a number, got {[str(v) for v in bad[:3]]}")
                 continue
             arr = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
-            if f.minimum is not None and f.maximum is not None:
-                span = max(f.maximum - f.minimum, 1.0)
-                lo, hi = f.minimum - RANGE_SLACK * span, f.maximum + RANGE_SLACK * span
-                outside = int(np.sum((arr < lo) | (arr > hi)))
-                if outside:
-                    problems.append(f"'{f.name}' has {outside:,} values outside the plausible range "
-                                    f"[{lo:g}, {hi:g}] (training saw {f.minimum:g} to {f.maximum:g})")
+            outside = int(outside_plausible_range(arr, f).sum())
+            if outside:  # online, a number this far out is refused: the caller can fix the request and resend
+                problems.append(out_of_range_problem(f, outside))
             columns[f.name] = arr
         elif f.type == "boolean":
             bad = [v for v in values

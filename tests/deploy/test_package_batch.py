@@ -67,10 +67,6 @@ def test_bad_batches_leave_no_output(package, tmp_path):
     wrong.to_csv(tmp_path / "wrong.csv", index=False)
     with pytest.raises(SchemaError, match="'website_visits' must be a number"):
         predict_batch(package, str(tmp_path / "wrong.csv"), out)
-    far = df.assign(days_in_trial=1e6)
-    far.to_csv(tmp_path / "far.csv", index=False)
-    with pytest.raises(SchemaError, match="'days_in_trial' has 300 values outside the plausible range"):
-        predict_batch(package, str(tmp_path / "far.csv"), out)
     df.head(0).to_csv(tmp_path / "empty.csv", index=False)
     with pytest.raises(DataError, match="no rows"):
         predict_batch(package, str(tmp_path / "empty.csv"), out)
@@ -164,3 +160,91 @@ def test_a_request_may_mix_date_and_date_time_strings(package):
     records[2]["signup_date"] = "not a date"
     with pytest.raises(SchemaError, match="'signup_date' must be a date/time"):
         frame_from_records(pkg.schema, records)
+
+
+def _production_batch(n: int = 4621, *, far: int = 14, unseen: int = 10) -> pd.DataFrame:
+    """A production batch with ``far`` values far above the training range and ``unseen`` never-seen categories."""
+    df = make_trial_conversion(n, seed=31).drop(columns="converted")
+    df.loc[df.index[100:100 + far], "days_in_trial"] = 1e6
+    df.loc[df.index[-unseen:], "location"] = "Atlantis"
+    return df
+
+
+def test_a_few_values_far_out_of_range_are_scored_and_counted_not_refused(package, tmp_path):
+    df = _production_batch()
+    df.to_csv(tmp_path / "batch.csv", index=False)
+    out = tmp_path / "scored.parquet"
+    result = predict_batch(package, str(tmp_path / "batch.csv"), out, chunk_rows=1000)
+    scored = pd.read_parquet(out)
+    assert result.rows == len(scored) == 4621 and scored["row"].tolist() == list(range(4621))
+    assert result.out_of_range == {"days_in_trial": 14} and result.unseen_categories == {"location": 10}
+    assert result.set_aside_rows == 0 and result.set_aside_output is None
+    assert "14 values of 'days_in_trial' far outside the training range (scored)" in result.warnings
+    as_json = json.loads(json.dumps(result.to_dict()))  # what lands in deployment.json
+    assert as_json["out_of_range"] == {"days_in_trial": 14} and as_json["odd_values"] == "score"
+
+
+def test_odd_rows_can_be_set_aside_with_their_row_and_reason(package, tmp_path):
+    df = _production_batch()
+    df.to_parquet(tmp_path / "batch.parquet", index=False)
+    out = tmp_path / "scored.csv"
+    result = predict_batch(package, str(tmp_path / "batch.parquet"), out, chunk_rows=1000, odd_values="set_aside",
+                           keep_columns=("prospect_id",))
+    scored, aside = pd.read_csv(out), pd.read_csv(tmp_path / "scored.set_aside.csv")
+    odd_rows = list(range(100, 114)) + list(range(4611, 4621))
+    assert result.rows == len(scored) == 4621 - 24 and result.set_aside_rows == len(aside) == 24
+    assert result.set_aside_output == str(tmp_path / "scored.set_aside.csv")
+    assert aside["row"].tolist() == odd_rows and not set(scored["row"]) & set(odd_rows)
+    assert aside["prospect_id"].tolist() == df["prospect_id"].iloc[odd_rows].tolist()
+    assert aside["reason"].iloc[0] == "'days_in_trial' far outside the training range"
+    assert aside["reason"].iloc[-1] == "'location' never seen in training"
+    assert result.out_of_range == {"days_in_trial": 14} and result.unseen_categories == {"location": 10}
+    # Scored rows get the scores they get when nothing is set aside.
+    whole, _ = load_package(package).predict_frame(df.drop(index=odd_rows))
+    assert scored["score"].to_numpy() == pytest.approx(whole["score"].to_numpy())
+    # A later run without odd rows leaves no stale file describing another batch's rows.
+    df.drop(index=odd_rows).to_parquet(tmp_path / "clean.parquet", index=False)
+    clean = predict_batch(package, str(tmp_path / "clean.parquet"), out, odd_values="set_aside")
+    assert clean.set_aside_rows == 0 and not (tmp_path / "scored.set_aside.csv").exists()
+
+
+def test_a_batch_whose_every_row_is_odd_is_set_aside_whole(package, tmp_path):
+    df = _production_batch(300, far=300, unseen=0)
+    df.to_csv(tmp_path / "batch.csv", index=False)
+    result = predict_batch(package, str(tmp_path / "batch.csv"), tmp_path / "p.parquet", odd_values="set_aside",
+                           chunk_rows=100)
+    assert result.rows == 0 and result.set_aside_rows == 300 and len(pd.read_parquet(tmp_path / "p.parquet")) == 0
+
+
+def test_refusing_odd_values_is_still_possible_and_stays_the_online_rule(package, tmp_path):
+    from mltoolkit.deploy.records import frame_from_records
+    from mltoolkit.errors import ConfigError
+
+    df = _production_batch(300, far=3, unseen=0)
+    df.to_csv(tmp_path / "batch.csv", index=False)
+    with pytest.raises(SchemaError, match="'days_in_trial' has 3 values outside the plausible range"):
+        predict_batch(package, str(tmp_path / "batch.csv"), tmp_path / "p.csv", odd_values="refuse")
+    assert not (tmp_path / "p.csv").exists()
+    pkg = load_package(package)
+    records = json.loads(df.iloc[98:103].to_json(orient="records", date_format="iso"))
+    with pytest.raises(SchemaError, match="'days_in_trial' has 3 values outside the plausible range"):
+        frame_from_records(pkg.schema, records)
+    with pytest.raises(SchemaError, match="'days_in_trial' has 3 values outside the plausible range"):
+        pkg.schema.check(df)
+    with pytest.raises(ConfigError, match="odd_values must be one of refuse, score, set_aside"):
+        predict_batch(package, str(tmp_path / "batch.csv"), tmp_path / "p.csv", odd_values="drop")
+
+
+def test_an_unusable_schema_is_refused_in_one_line_naming_every_column(package, tmp_path):
+    df = make_trial_conversion(300, seed=3).drop(columns=["converted", "location", "role"])
+    df.to_csv(tmp_path / "missing.csv", index=False)
+    with pytest.raises(SchemaError, match=r"lacks column\(s\) \['location', 'role'\]") as missing:
+        predict_batch(package, str(tmp_path / "missing.csv"), tmp_path / "p.csv")
+    wrong = make_trial_conversion(300, seed=3).drop(columns="converted").assign(website_visits="many",
+                                                                                  days_in_trial="long")
+    wrong.to_csv(tmp_path / "wrong.csv", index=False)
+    with pytest.raises(SchemaError) as types:
+        predict_batch(package, str(tmp_path / "wrong.csv"), tmp_path / "p.csv")
+    assert "'website_visits' must be a number" in str(types.value) and "'days_in_trial' must be a number" in str(
+        types.value)
+    assert all("\n" not in str(e.value) for e in (missing, types)) and not (tmp_path / "p.csv").exists()

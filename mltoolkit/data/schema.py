@@ -4,10 +4,17 @@ Kinds are ``numeric``, ``categorical``, ``boolean``, ``datetime``, ``text`` and
 ``identifier``. Inference looks at dtypes first and, for string columns, at a
 sample of the values (distinct ratio, length, whether they parse as dates).
 Users override any column with ``overrides={"col": "categorical"}``.
+
+Text is a ``datetime`` only when its values parse with one format into years
+1900 to 2200 (so ordinal labels such as ``1st`` or codes such as ``A12`` stay
+categorical); times with a time-zone offset are read in UTC; dates whose day and
+month could be swapped (``03/04/2020`` with every day up to 12) are flagged, not
+silently guessed. Text booleans use one vocabulary, :data:`BOOLEAN_TEXT`.
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -18,12 +25,21 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, SchemaError
 
-__all__ = ["KINDS", "ColumnSchema", "Schema", "infer_schema"]
+__all__ = ["KINDS", "BOOLEAN_TEXT", "DATE_YEARS", "ColumnSchema", "Schema", "infer_schema", "boolean_value",
+           "to_datetimes", "datetime_format"]
 
 KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
 
-_BOOL_TOKENS = {"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1"}
+#: Text that means true or false, compared stripped and lower-cased: the one boolean vocabulary of mltoolkit.
+BOOLEAN_TEXT: dict[str, bool] = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
+                                 "t": True, "f": False, "1": True, "0": False}
+#: Years a column's dates must fall in to be taken as dates (first and last, inclusive).
+DATE_YEARS = (1900, 2200)
+
 _SAMPLE = 2000
+_DATE_SHARE = 0.95  # share of a column's values that must parse for it to be a datetime
+# An ISO time ending in Z, UTC/GMT or an offset such as +01:00 / -0500.
+_OFFSET = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +59,14 @@ class ColumnSchema:
         example ``"12"``, ``"n/a"`` and ``"7"`` side by side).
     overridden : bool
         True when the kind came from the user, not inference.
+    datetime_format : str, optional
+        For datetime columns held as text: the one ``strptime`` format (or
+        ``"ISO8601"``) their values parse with; the preprocessing parses with it.
+    day_month_ambiguous : bool
+        True when every date also parses with day and month swapped
+        (``03/04/2020``): the month-first reading was taken, see ``notes``.
+    notes : tuple of str
+        Plain-language remarks on how the column was read, for reports.
     """
 
     name: str
@@ -50,9 +74,17 @@ class ColumnSchema:
     dtype: str
     mixed_types: bool = False
     overridden: bool = False
+    datetime_format: str | None = None
+    day_month_ambiguous: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnSchema:
+        """Rebuild a column written by :meth:`to_dict`."""
+        return cls(**{**data, "notes": tuple(data.get("notes") or ())})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,13 +114,18 @@ class Schema:
         """Names of the columns whose kind is one of ``kinds``."""
         return [c.name for c in self.columns if c.kind in kinds]
 
+    @property
+    def notes(self) -> list[str]:
+        """Every column's notes, each starting with the column name."""
+        return [f"{c.name}: {note}" for c in self.columns for note in c.notes]
+
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [c.to_dict() for c in self.columns]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Schema:
         """Rebuild a schema written by :meth:`to_dict`."""
-        return cls(tuple(ColumnSchema(**c) for c in data["columns"]))
+        return cls(tuple(ColumnSchema.from_dict(c) for c in data["columns"]))
 
 
 def infer_schema(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) -> Schema:
@@ -139,8 +176,7 @@ def infer_schema(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) -
         if name in overrides:
             cols.append(ColumnSchema(str(name), overrides[name], str(series.dtype), overridden=True))
         else:
-            kind, mixed = _infer_kind(str(name), series)
-            cols.append(ColumnSchema(str(name), kind, str(series.dtype), mixed_types=mixed))
+            cols.append(_infer_column(str(name), series))
     return Schema(tuple(cols))
 
 
@@ -156,16 +192,16 @@ def check_unique_columns(df: pd.DataFrame, source: str | None = None) -> None:
         )
 
 
-def _infer_kind(name: str, s: pd.Series) -> tuple[str, bool]:
+def _infer_column(name: str, s: pd.Series) -> ColumnSchema:
     dtype = s.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        return "boolean", False
+        return ColumnSchema(name, "boolean", str(dtype))
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime", False
+        return ColumnSchema(name, "datetime", str(dtype))
     if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical", False
+        return ColumnSchema(name, "categorical", str(dtype))
     if pd.api.types.is_numeric_dtype(dtype):
-        return _infer_numeric(name, s), False
+        return ColumnSchema(name, _infer_numeric(name, s), str(dtype))
     return _infer_strings(name, s)
 
 
@@ -196,14 +232,15 @@ def _looks_like_id_name(name: str) -> bool:
     return lowered == "id" or lowered.endswith(("_id", "id", "_key", "uuid"))
 
 
-def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
+def _infer_strings(name: str, s: pd.Series) -> ColumnSchema:
+    dtype = str(s.dtype)
     sample = _nonnull_sample(s)
     if sample.empty:
-        return "categorical", False
+        return ColumnSchema(name, "categorical", dtype)
     as_str = sample.astype(str)
-    lowered = as_str.str.strip().str.lower()
-    if lowered.nunique() <= 2 and set(lowered.unique()) <= _BOOL_TOKENS:
-        return "boolean", False
+    # The sample decides cheaply; the whole column must agree (a rare "maybe" outside the sample is not a boolean).
+    if _is_boolean_text(as_str) and _is_boolean_text(s.dropna().astype(str)):
+        return ColumnSchema(name, "boolean", dtype)
     types = sample.map(type)
     has_non_str = (types != str).any()
     numeric = pd.to_numeric(as_str, errors="coerce")
@@ -211,9 +248,12 @@ def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
     mixed = bool(has_non_str and (types == str).any()) or (0.0 < numeric_share < 1.0 and numeric_share >= 0.05)
     if numeric_share == 1.0:
         # Numbers stored as text (for example read with dtype=str).
-        return "numeric", False
-    if numeric_share < 0.5 and as_str.str.contains(r"\d", regex=True).mean() > 0.9 and _parses_as_dates(as_str):
-        return "datetime", mixed
+        return ColumnSchema(name, "numeric", dtype)
+    if numeric_share < 0.5 and as_str.str.contains(r"\d", regex=True).mean() > 0.9:
+        reading = _read_dates(as_str)
+        if reading is not None:
+            return ColumnSchema(name, "datetime", dtype, mixed, datetime_format=reading.format,
+                                day_month_ambiguous=reading.ambiguous, notes=reading.notes)
     # A sample looks at least as distinct as the whole column, so only a
     # sample that looks all-distinct needs the (costlier) count over every row.
     distinct_ratio = as_str.nunique() / len(as_str)
@@ -223,17 +263,192 @@ def _infer_strings(name: str, s: pd.Series) -> tuple[str, bool]:
     lengths = as_str.str.len()
     words = as_str.str.count(r"\s+") + 1
     if lengths.mean() > 40 or words.mean() > 5:
-        return "text", mixed
+        return ColumnSchema(name, "text", dtype, mixed)
     if distinct_ratio > 0.95 and len(as_str) >= 20 and (words.mean() <= 1.5 or _looks_like_id_name(name)):
-        return "identifier", mixed
-    return "categorical", mixed
+        return ColumnSchema(name, "identifier", dtype, mixed)
+    return ColumnSchema(name, "categorical", dtype, mixed)
 
 
-def _parses_as_dates(values: pd.Series) -> bool:
+def boolean_value(value: Any) -> bool | None:
+    """What ``value`` means as a boolean: ``True``, ``False``, or ``None`` (missing, or not a boolean).
+
+    Python and numpy booleans, the numbers 0 and 1 and the text of
+    :data:`BOOLEAN_TEXT` (any case, surrounding spaces ignored) are booleans.
+
+    Examples
+    --------
+    >>> [boolean_value(v) for v in ["Yes", " n ", 1, False, None, "maybe"]]
+    [True, False, True, False, None, None]
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return bool(value) if value in (0, 1) else None
+    return BOOLEAN_TEXT.get(str(value).strip().lower())
+
+
+def _is_boolean_text(values: pd.Series) -> bool:
+    tokens = set(values.str.strip().str.lower().unique())
+    if not tokens or not tokens <= BOOLEAN_TEXT.keys():
+        return False
+    # One letter alone ("F" in a column of women) is a category more often than a boolean.
+    return len({BOOLEAN_TEXT[t] for t in tokens}) == 2 or any(len(t) > 1 for t in tokens)
+
+
+@dataclasses.dataclass(frozen=True)
+class _DateReading:
+    format: str
+    ambiguous: bool
+    notes: tuple[str, ...]
+
+
+def _has_year(fmt: str) -> bool:
+    return fmt == "ISO8601" or "%Y" in fmt or "%y" in fmt
+
+
+def _swap_day_month(fmt: str) -> str | None:
+    """``fmt`` with day and month swapped; None where no one writes dates that way (year, day, month)."""
+    if "%d" not in fmt or "%m" not in fmt or fmt.startswith(("%Y", "%y")):
+        return None
+    return "%m".join(part.replace("%m", "%d") for part in fmt.split("%d"))
+
+
+def _date_candidates(strings: pd.Series) -> list[str]:
+    from pandas.tseries.api import guess_datetime_format
+
+    found: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # A few values first: most text columns fail at once, without parsing thousands.
-        if pd.to_datetime(values.iloc[:20], errors="coerce", format="mixed").notna().mean() < 0.9:
-            return False
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() >= 0.95)
+        for value in strings.iloc[:20].unique():
+            for dayfirst in (False, True):
+                try:
+                    fmt = guess_datetime_format(value, dayfirst=dayfirst)
+                except (ValueError, TypeError, OverflowError):
+                    fmt = None
+                if fmt is None or not _has_year(fmt) or fmt in found:
+                    continue
+                if fmt.startswith(("%Y", "%y")) and "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m"):
+                    continue  # year, day, month: a guess of dayfirst=True, not a real format
+                found.append(fmt)
+    if any(f.startswith("%Y-%m-%d") for f in found):
+        # ISO 8601 in all its variants (date only, with time, Z or offsets) is one format.
+        found = ["ISO8601", *(f for f in found if not f.startswith("%Y-%m-%d"))]
+    for fmt in list(found):
+        swapped = _swap_day_month(fmt)
+        if swapped is not None and swapped not in found:
+            found.append(swapped)
+    return found
+
+
+def _parse_dates(strings: pd.Series, fmt: str) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(strings, format=fmt, errors="coerce")
+        except (ValueError, TypeError):  # offsets that differ, or times with and without one: one clock, UTC
+            try:
+                parsed = pd.to_datetime(strings, format=fmt, errors="coerce", utc=True)
+            except (ValueError, TypeError, OverflowError):
+                return pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
+        except OverflowError:
+            return pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype) and str(parsed.dt.tz) != "UTC":
+        parsed = parsed.dt.tz_convert("UTC")
+    return parsed
+
+
+def _plausible(parsed: pd.Series) -> pd.Series:
+    years = parsed.dt.year
+    return (years >= DATE_YEARS[0]) & (years <= DATE_YEARS[1])
+
+
+def _read_dates(strings: pd.Series) -> _DateReading | None:
+    """The one format that reads the strings as dates in :data:`DATE_YEARS`, or None when there is none."""
+    strings = strings.str.strip()
+    candidates = _date_candidates(strings)
+    if not candidates:
+        return None
+    readings = []
+    for fmt in candidates:
+        parsed = _parse_dates(strings, fmt)
+        share = float(_plausible(parsed).mean())
+        if share >= _DATE_SHARE:
+            readings.append((share, fmt, parsed))
+    if not readings:
+        return None
+    share, fmt, parsed = max(readings, key=lambda r: r[0])  # the first of equals: ISO, then month first
+    notes = []
+    swapped = _swap_day_month(fmt)
+    ambiguous = any(f == swapped and s == share and not p.equals(parsed) for s, f, p in readings)
+    if ambiguous:
+        example = strings[parsed.dt.day != parsed.dt.month].iloc[0]
+        notes.append(f"dates such as {example!r} were read month first ({fmt}); every day is 12 or less, so day "
+                     f"first ({swapped}) fits as well: if the day comes first, parse the column with "
+                     "pandas.to_datetime(..., dayfirst=True) before analysing it")
+    with_offset = strings.str.contains(_OFFSET)
+    if 0 < with_offset.mean() < 1:
+        notes.append("mixes times with and without a time-zone offset; times without one were read as UTC")
+    elif with_offset.all():
+        notes.append("times with a time-zone offset, read in UTC")
+    return _DateReading(fmt, ambiguous, tuple(notes))
+
+
+def to_datetimes(values: pd.Series, format: str | None = None) -> pd.Series:
+    """``values`` as dates and times; what cannot be read becomes NaT.
+
+    Datetime columns are returned as they are (a time-zone-aware column keeps
+    its zone). Anything else is read as text with ``format`` (a ``strptime``
+    format or ``"ISO8601"``), by default the one :func:`infer_schema` would
+    find; when no one format fits, each value is read on its own and only
+    dates in :data:`DATE_YEARS` are kept. Text with time-zone offsets (``Z``,
+    ``+02:00``) comes back in UTC, never as a mixed-zone error.
+
+    Parameters
+    ----------
+    values : pandas.Series
+    format : str, optional
+        As in :attr:`ColumnSchema.datetime_format`.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64`` values, UTC when the text had offsets.
+
+    Examples
+    --------
+    >>> to_datetimes(pd.Series(["2024-03-01T10:00:00+01:00", "2024-03-02T10:00:00Z", None])).tolist()
+    [Timestamp('2024-03-01 09:00:00+0000', tz='UTC'), Timestamp('2024-03-02 10:00:00+0000', tz='UTC'), NaT]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    nonnull = values.notna()
+    strings = values[nonnull].astype(str).str.strip()
+    if format is None:
+        format = datetime_format(strings)
+    if format is None:
+        # No one format fits: each value as pandas reads it, but no invented years ("1st" is not 0001-01-01).
+        parsed = _parse_dates(strings, "mixed")
+        parsed = parsed.where(_plausible(parsed))
+    else:
+        parsed = _parse_dates(strings, format)
+    return parsed.reindex(values.index)
+
+
+def datetime_format(values: pd.Series) -> str | None:
+    """The one format ``values`` read with as dates in :data:`DATE_YEARS`, or None when there is none.
+
+    The format is a ``strptime`` format, or ``"ISO8601"`` for ISO dates and
+    times with or without offsets. Missing values are ignored.
+
+    Examples
+    --------
+    >>> datetime_format(pd.Series(["13/04/2020", "01/02/2021"]))
+    '%d/%m/%Y'
+    >>> datetime_format(pd.Series(["1st", "2nd", "3rd"])) is None
+    True
+    """
+    strings = values.dropna().astype(str)
+    reading = _read_dates(strings) if len(strings) else None
+    return reading.format if reading is not None else None

@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import Schema
 from mltoolkit.errors import ConfigError, SchemaError
-from mltoolkit.prep.transformers import CategoryCleaner, DatetimeFeatures, GroupMeans
+from mltoolkit.prep.transformers import BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = ["PrepOptions", "build_preprocessor", "ColumnPlan", "PreprocessingSummary", "describe_preprocessor"]
 
@@ -98,7 +98,8 @@ def _plan(schema: Schema, target: str | None, options: PrepOptions) -> dict[str,
                               f"(columns: {', '.join(schema.names)})", column=col)
     if target is not None and target in options.drop:
         raise ConfigError(f"the target '{target}' is never a feature; remove it from drop", parameter="drop")
-    groups: dict[str, list[str]] = {"numeric": [], "categorical": [], "ordinal": [], "datetime": [], "dropped": []}
+    groups: dict[str, list[str]] = {"numeric": [], "boolean": [], "categorical": [], "ordinal": [], "datetime": [],
+                                    "dropped": []}
     for name in schema.names:
         kind = schema.kind(name)
         if name == target:
@@ -107,8 +108,10 @@ def _plan(schema: Schema, target: str | None, options: PrepOptions) -> dict[str,
             groups["dropped"].append(name)
         elif name in options.ordinal:
             groups["ordinal"].append(name)
-        elif kind in ("numeric", "boolean"):
+        elif kind == "numeric" or (kind == "boolean" and _held_as_numbers(schema[name].dtype)):
             groups["numeric"].append(name)
+        elif kind == "boolean":
+            groups["boolean"].append(name)
         elif kind == "categorical":
             groups["categorical"].append(name)
         elif kind == "datetime":
@@ -118,12 +121,23 @@ def _plan(schema: Schema, target: str | None, options: PrepOptions) -> dict[str,
     return groups
 
 
+def _held_as_numbers(dtype: str) -> bool:
+    """Whether a column read as ``dtype`` holds numbers or booleans (not text, objects or categories)."""
+    try:
+        resolved = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return False
+    return pd.api.types.is_numeric_dtype(resolved) or pd.api.types.is_bool_dtype(resolved)
+
+
 def build_preprocessor(schema: Schema, *, target: str | None = None,
                        options: PrepOptions | Mapping[str, Any] | None = None) -> ColumnTransformer:
     """Build an unfitted ``ColumnTransformer`` for the columns of ``schema``.
 
     Numeric and boolean columns: imputation (with missing indicators) and
-    optional scaling. Categorical: missing values as their own level, one-hot
+    optional scaling; booleans held as text (``yes``/``no``, ``t``/``f``...)
+    are first encoded as 1/0 by :class:`~mltoolkit.prep.transformers.BooleanEncoder`,
+    missing values staying missing. Categorical: missing values as their own level, one-hot
     encoding with rare and unseen categories pooled. Ordinal columns: ordered
     integer codes. Datetime: year, month, day, weekday, days since a reference
     date. Identifier and free-text columns are dropped (an id carries no signal
@@ -151,6 +165,11 @@ def build_preprocessor(schema: Schema, *, target: str | None = None,
                                                                           add_indicator=True,
                                                                           keep_empty_features=True)),
                                               *scaler]), groups["numeric"]))
+    if groups["boolean"]:
+        transformers.append(("bool", Pipeline([("encode", BooleanEncoder()),
+                                               ("impute", SimpleImputer(strategy=opts.numeric_impute,
+                                                                        add_indicator=True, keep_empty_features=True)),
+                                               *scaler]), groups["boolean"]))
     if groups["categorical"]:
         transformers.append(("cat", Pipeline([
             ("clean", CategoryCleaner()),
@@ -164,7 +183,8 @@ def build_preprocessor(schema: Schema, *, target: str | None = None,
             ("ordinal", OrdinalEncoder(categories=levels, handle_unknown="use_encoded_value", unknown_value=-1)),
         ]), groups["ordinal"]))
     if groups["datetime"]:
-        transformers.append(("date", Pipeline([("expand", DatetimeFeatures(opts.datetime_reference)),
+        formats = {c: schema[c].datetime_format for c in groups["datetime"] if schema[c].datetime_format}
+        transformers.append(("date", Pipeline([("expand", DatetimeFeatures(opts.datetime_reference, formats or None)),
                                                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
                                                *([("scale", StandardScaler())] if opts.scale else [])]),
                              groups["datetime"]))
@@ -204,6 +224,9 @@ def describe_preprocessor(preprocessor: ColumnTransformer, schema: Schema, *, ta
     plans: list[ColumnPlan] = []
     for col in groups["numeric"]:
         plans.append(ColumnPlan(col, schema.kind(col), f"{opts.numeric_impute} imputation + missing indicator{scaled}"))
+    for col in groups["boolean"]:
+        plans.append(ColumnPlan(col, "boolean", f"text as 1/0, {opts.numeric_impute} imputation + missing "
+                                                f"indicator{scaled}"))
     cat = dict(preprocessor.named_transformers_).get("cat")
     for i, col in enumerate(groups["categorical"]):
         n_out = len(cat.named_steps["onehot"].categories_[i]) if cat is not None else 0

@@ -1,18 +1,21 @@
-"""scikit-learn transformers mltoolkit adds: datetime expansion, group aggregates, category cleaning.
+"""scikit-learn transformers mltoolkit adds: datetime expansion, text booleans, group aggregates, category cleaning.
 
 Each follows the scikit-learn estimator API (fit on train only, ``get_feature_names_out``),
 so they sit inside a ``ColumnTransformer`` and are cloned and cross-validated like any other step.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["DatetimeFeatures", "GroupMeans", "CategoryCleaner", "MISSING_LEVEL"]
+from mltoolkit.data.schema import BOOLEAN_TEXT, boolean_value, datetime_format, to_datetimes
+from mltoolkit.errors import SchemaError
+
+__all__ = ["DatetimeFeatures", "BooleanEncoder", "GroupMeans", "CategoryCleaner", "MISSING_LEVEL"]
 
 MISSING_LEVEL = "(missing)"
 _PARTS = ("year", "month", "day", "weekday", "days_since_ref")
@@ -22,28 +25,73 @@ def _frame(X: object) -> pd.DataFrame:
     return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
 
 
+def _as_utc_naive(stamp: pd.Timestamp) -> pd.Timestamp:
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tz is not None else stamp
+
+
+def _reference_for(reference: pd.Timestamp, dates: pd.Series) -> pd.Timestamp:
+    """``reference`` comparable with ``dates``: a time without a zone is taken as UTC beside zoned ones."""
+    zoned = isinstance(dates.dtype, pd.DatetimeTZDtype)
+    if zoned and reference.tz is None:
+        return reference.tz_localize("UTC")
+    if not zoned and reference.tz is not None:
+        return _as_utc_naive(reference)
+    return reference
+
+
 class DatetimeFeatures(TransformerMixin, BaseEstimator):
     """Expand datetime columns into year, month, day, weekday and days since a reference date.
+
+    Text is read with one format per column (:func:`mltoolkit.data.schema.to_datetimes`):
+    the one given in ``formats`` or else the one found in ``fit``, so a
+    single row at prediction time is read as the training data was. Text with
+    time-zone offsets is read in UTC; a zoned datetime column keeps its zone.
 
     Parameters
     ----------
     reference : str, optional
         Reference date for ``days_since_ref``; default: the earliest date seen in ``fit``.
+    formats : mapping of str to str, optional
+        ``{column: format}`` for text columns, as in
+        :attr:`mltoolkit.data.schema.ColumnSchema.datetime_format`.
+
+    Attributes
+    ----------
+    reference_ : str
+        The reference date as text (with its offset for zoned data).
+    formats_ : dict of str to str or None
+        The format each column's text is read with (None: not text in ``fit``).
     """
 
-    def __init__(self, reference: str | None = None) -> None:
+    def __init__(self, reference: str | None = None, formats: Mapping[str, str | None] | None = None) -> None:
         self.reference = reference
+        self.formats = formats
+
+    def _dates(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        # Models saved before formats existed lack formats_: they read text as pandas guesses it.
+        fmt = getattr(self, "formats_", {}).get(str(column))
+        return to_datetimes(frame[column], fmt)
 
     def fit(self, X: object, y: object = None) -> DatetimeFeatures:
         frame = _frame(X)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
+        given = dict(self.formats or {})
+        self.formats_ = {}
+        dates = {}
+        for c in frame.columns:
+            values = frame[c]
+            fmt = given.get(str(c))
+            if fmt is None and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+                fmt = datetime_format(values)
+            self.formats_[str(c)] = fmt
+            dates[c] = to_datetimes(values, fmt)
         if self.reference is not None:
             self.reference_ = str(pd.Timestamp(self.reference))
         else:
-            mins = [pd.to_datetime(frame[c], errors="coerce").min() for c in frame.columns]
+            mins = [d.min() for d in dates.values()]
             mins = [m for m in mins if pd.notna(m)]
-            self.reference_ = str(min(mins)) if mins else "1970-01-01"
+            self.reference_ = str(min(mins, key=_as_utc_naive)) if mins else "1970-01-01"
         return self
 
     def transform(self, X: object) -> np.ndarray:
@@ -52,8 +100,8 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         ref = pd.Timestamp(self.reference_)
         blocks = []
         for c in frame.columns:
-            d = pd.to_datetime(frame[c], errors="coerce")
-            days = (d - ref) / pd.Timedelta(days=1)
+            d = self._dates(frame, c)
+            days = (d - _reference_for(ref, d)) / pd.Timedelta(days=1)
             blocks += [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, days]
         return np.column_stack([b.to_numpy(dtype=float, na_value=np.nan) for b in blocks]) if blocks \
             else np.empty((len(frame), 0))
@@ -61,6 +109,60 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         names = input_features if input_features is not None else self.feature_names_in_
         return np.asarray([f"{c}_{p}" for c in names for p in _PARTS], dtype=object)
+
+
+class BooleanEncoder(TransformerMixin, BaseEstimator):
+    """Booleans, whether held as ``True``/``False``, 0/1 or text such as ``yes``/``No``/``t``, as 1.0 and 0.0.
+
+    Text is read with :data:`mltoolkit.data.schema.BOOLEAN_TEXT` (any case,
+    spaces ignored); missing values stay missing (NaN) for the imputer after
+    it. Put before any numeric step, so the fitted pipeline reads new data's
+    text as training did.
+
+    Attributes
+    ----------
+    mapping_ : dict of str to float
+        Text (stripped, lower-cased) to its number: the whole fitted state, for
+        code that applies the step without pandas.
+
+    Raises
+    ------
+    SchemaError
+        In ``fit``, when a column holds values that are not booleans (the
+        message names the column and values). In ``transform`` such values are
+        missing, as a category never seen in training is.
+    """
+
+    def fit(self, X: object, y: object = None) -> BooleanEncoder:
+        frame = _frame(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.mapping_ = {text: float(value) for text, value in BOOLEAN_TEXT.items()}
+        for c in frame.columns:
+            values = frame[c].dropna()
+            bad = values[values.map(boolean_value).isna()] if len(values) else values
+            if len(bad):
+                examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+                raise SchemaError(f"column '{c}' is treated as boolean but holds {examples}; override its kind "
+                                  f"(for example schema overrides {{'{c}': 'categorical'}}) or clean the values",
+                                  column=str(c))
+        return self
+
+    def transform(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "mapping_")
+        frame = _frame(X)
+        out = np.full(frame.shape, np.nan)
+        for j, c in enumerate(frame.columns):
+            values = frame[c]
+            if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+                numbers = values.to_numpy(dtype=float, na_value=np.nan)
+                out[:, j] = np.where(np.isin(numbers, (0.0, 1.0)), numbers, np.nan)
+            else:
+                out[:, j] = [np.nan if (b := boolean_value(v)) is None else float(b) for v in values]
+        return out
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        return np.asarray(input_features if input_features is not None else self.feature_names_in_, dtype=object)
 
 
 class GroupMeans(TransformerMixin, BaseEstimator):

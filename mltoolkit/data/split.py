@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.schema import to_datetimes
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 
 __all__ = ["STRATEGIES", "SPLIT_NAMES", "Split", "SplitSummary", "split_dataset", "save_splits", "load_split"]
@@ -19,7 +20,12 @@ SPLIT_NAMES = ("train", "validation", "test")
 
 @dataclasses.dataclass(frozen=True)
 class SplitSummary:
-    """Sizes and target balance of each part, for reports and ``split.json``."""
+    """Sizes and target balance of each part, for reports and ``split.json``.
+
+    ``time_range`` gives each part's first and last time as text: dates and
+    times as pandas prints them (UTC for zoned times), numbers such as years
+    as numbers (``"1950"``), periods as periods (``"2020Q1"``).
+    """
 
     strategy: str
     seed: int
@@ -69,7 +75,8 @@ def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str 
     seed : int
         Same seed, same data: same split.
     time_column : str, optional
-        Required for ``time``.
+        Required for ``time``. Dates and times (text or datetime; zoned times
+        are ordered in UTC), numbers such as a ``year`` column, or periods.
 
     Returns
     -------
@@ -98,16 +105,19 @@ def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str 
         if time_column is None:
             raise ConfigError("strategy 'time' needs time_column (the column that orders rows in time)",
                               parameter="time_column")
-        times = pd.to_datetime(df[time_column], errors="coerce")
-        if times.isna().all():
-            raise SchemaError(f"time_column '{time_column}' holds no dates", column=time_column)
+        times = _time_values(df[time_column], time_column)
         order = times.sort_values(kind="stable", na_position="first").index
         ordered = df.loc[order]
         n_test, n_val = int(round(test_size * n)), int(round(validation_size * n))
-        train, validation, test = ordered.iloc[: n - n_val - n_test], ordered.iloc[n - n_val - n_test: n - n_test], \
-            ordered.iloc[n - n_test:]
-        time_range = {name: (str(pd.to_datetime(part[time_column]).min()), str(pd.to_datetime(part[time_column]).max()))
-                      for name, part in (("train", train), ("validation", validation), ("test", test)) if len(part)}
+        positions = {"train": slice(0, n - n_val - n_test), "validation": slice(n - n_val - n_test, n - n_test),
+                     "test": slice(n - n_test, n)}
+        train, validation, test = (ordered.iloc[positions[name]] for name in SPLIT_NAMES)
+        ordered_times = times.loc[order]
+        time_range = {}
+        for name in SPLIT_NAMES:
+            part = ordered_times.iloc[positions[name]].dropna()
+            if len(part):
+                time_range[name] = (_time_text(part.min()), _time_text(part.max()))
     else:
         stratify = None
         if strategy == "stratified":
@@ -144,6 +154,28 @@ def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str 
                            target_mean=means, time_range=time_range)
     return Split(train=train.reset_index(drop=True), validation=validation.reset_index(drop=True),
                  test=test.reset_index(drop=True), summary=summary)
+
+
+def _time_values(values: pd.Series, column: str) -> pd.Series:
+    """What orders the rows in time: numbers and periods as they are, anything else as dates (zoned ones in UTC)."""
+    if isinstance(values.dtype, pd.PeriodDtype) or (pd.api.types.is_numeric_dtype(values.dtype)
+                                                    and not pd.api.types.is_bool_dtype(values.dtype)):
+        times = values
+    else:
+        times = to_datetimes(values)
+        if isinstance(times.dtype, pd.DatetimeTZDtype):
+            times = times.dt.tz_convert("UTC")
+    if times.isna().all():
+        raise SchemaError(f"time_column '{column}' holds no dates, times, numbers or periods "
+                          f"(e.g. {values.dropna().astype(str).head(3).tolist()}); pass the column that orders "
+                          "rows in time", column=column, parameter="time_column")
+    return times
+
+
+def _time_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a year column with gaps is read as floats: 1974.0 is the year 1974
+    return str(value)
 
 
 def save_splits(split: Split, folder: str | Path, *, overwrite: bool = True) -> dict[str, Path]:

@@ -1,6 +1,8 @@
 """Data expectations and train/validation/test splits."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -80,3 +82,45 @@ def test_split_refusals(demo, tmp_path):
         split_dataset(demo.assign(converted=1), target="converted")
     with pytest.raises(DataError, match="run the data-collection stage"):
         load_split(tmp_path, "train")
+
+
+def test_integer_year_time_column_is_ordered_and_shown_as_years():
+    df = pd.DataFrame({"year": list(range(2000, 1945, -5)), "y": [0, 1] * 5 + [0]})
+    split = split_dataset(df, strategy="time", time_column="year", validation_size=0, test_size=0.2)
+    assert split.summary.time_range == {"train": ("1950", "1990"), "test": ("1995", "2000")}
+    assert split.train["year"].tolist() == list(range(1950, 1995, 5))
+    assert json.loads(json.dumps(split.summary.to_dict()))["time_range"]["test"] == ["1995", "2000"]
+
+
+def test_year_column_with_gaps_is_shown_without_decimals():
+    df = pd.DataFrame({"year": [float(y) for y in range(1950, 2000, 5)] + [None] * 2, "y": range(12)})
+    split = split_dataset(df, strategy="time", time_column="year", validation_size=0.2, test_size=0.2)
+    assert split.summary.time_range["test"] == ("1990", "1995")
+
+
+def test_period_time_column_is_shown_as_periods():
+    df = pd.DataFrame({"quarter": pd.period_range("2020Q1", periods=20, freq="Q"), "y": range(20)})
+    split = split_dataset(df, strategy="time", time_column="quarter", validation_size=0.2, test_size=0.2)
+    assert split.summary.time_range["train"] == ("2020Q1", "2022Q4")
+    assert split.summary.time_range["test"] == ("2024Q1", "2024Q4")
+
+
+def test_times_with_different_offsets_are_ordered_in_utc():
+    # 10:00+02:00 (08:00 UTC) comes before 09:00Z; a text sort or a mixed-zone parse would get it wrong or fail.
+    times = [f"2024-06-{d:02d}T10:00:00+02:00" if d % 2 else f"2024-06-{d - 1:02d}T09:00:00Z" for d in range(1, 21)]
+    df = pd.DataFrame({"t": times, "i": range(20)})
+    split = split_dataset(df, strategy="time", time_column="t", validation_size=0.2, test_size=0.2)
+    order = pd.concat([split.train, split.validation, split.test])["i"].tolist()
+    assert order[:2] == [0, 1]  # 2024-06-01 08:00 UTC, then 09:00 UTC
+    assert split.summary.time_range["train"] == ("2024-06-01 08:00:00+00:00", "2024-06-11 09:00:00+00:00")
+
+
+def test_zone_aware_time_column_is_shown_in_utc():
+    times = pd.Series(pd.date_range("2024-03-01", periods=20, freq="D", tz="America/New_York"))
+    split = split_dataset(pd.DataFrame({"t": times}), strategy="time", time_column="t")
+    assert split.summary.time_range["train"][0] == "2024-03-01 05:00:00+00:00"
+
+
+def test_time_column_without_times_is_refused_naming_it():
+    with pytest.raises(SchemaError, match="time_column 'grade' holds no dates.*'1st'"):
+        split_dataset(pd.DataFrame({"grade": ["1st", "2nd"] * 10}), strategy="time", time_column="grade")

@@ -1,9 +1,21 @@
-"""One entry point to read a table from CSV, Parquet or SQL."""
+"""One entry point to read a table from CSV, Parquet or SQL.
+
+CSV files are read as they are found in the wild: the separator (comma,
+semicolon, tab or bar) and, with it, a decimal comma are sniffed from the first
+lines, and a file that is not UTF-8 is read as Windows-1252 or Latin-1 with a
+warning saying so. Time-zone-aware times come back in UTC.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
-from pathlib import Path
+import io
+import re
+import warnings
+from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,11 +24,22 @@ from mltoolkit.data.demo import DEMO_SCHEME, load_demo
 from mltoolkit.data.schema import check_unique_columns
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 
-__all__ = ["load", "iter_sql"]
+__all__ = ["load", "iter_sql", "LoadWarning"]
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".gz", ".bz2", ".zip", ".xz"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _SQLITE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
+_TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ""}
+_SEPARATORS = (",", ";", "\t", "|")
+# Tried in turn when no encoding is given: Windows-1252 is what spreadsheets on
+# Windows save; Latin-1 decodes any byte, so the last try always reads.
+_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 50
+
+
+class LoadWarning(UserWarning):
+    """How a file was read when it was not plain UTF-8 comma-separated text (an encoding or separator guessed)."""
 
 
 def load(
@@ -25,7 +48,7 @@ def load(
     table: str | None = None,
     query: str | None = None,
     format: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     columns: list[str] | None = None,
     **read_kwargs: Any,
 ) -> pd.DataFrame:
@@ -43,17 +66,29 @@ def load(
         For SQL sources: the table to read, or a ``SELECT`` query. Exactly one.
     format : {"csv", "parquet", "sql"}, optional
         Force the format instead of guessing it from the suffix or URL.
-    encoding : str, default "utf-8"
-        Text encoding of CSV files.
+    encoding : str, optional
+        Text encoding of CSV files. By default UTF-8 (with or without a byte
+        order mark), else Windows-1252, else Latin-1, with a
+        :class:`LoadWarning` naming the one used. Given, it is used as it is
+        and a file that does not decode is refused.
     columns : list of str, optional
         Read only these columns.
     **read_kwargs
         Passed to :func:`pandas.read_csv`, :func:`pandas.read_parquet` or
-        :func:`pandas.read_sql`.
+        :func:`pandas.read_sql`. For CSV, ``sep`` (default: sniffed from the
+        first lines among ``,``, ``;``, tab and ``|``; tab for ``.tsv``) and
+        ``decimal`` (default: ``,`` for semicolon-separated numbers written
+        ``1,5``, else ``.``) are taken as given.
 
     Returns
     -------
     pandas.DataFrame
+        Time-zone-aware times in UTC.
+
+    Warns
+    -----
+    LoadWarning
+        A CSV file read with a guessed encoding other than UTF-8.
 
     Raises
     ------
@@ -98,6 +133,7 @@ def load(
             raise ConfigError(f"unknown format {fmt!r}; use 'csv', 'parquet' or 'sql'", parameter="format")
         where = str(path)
     check_unique_columns(df, where)
+    df = _zoned_times_in_utc(df)
     if df.shape[1] == 0:
         raise DataError(f"{where} has no columns", path=where)
     if len(df) == 0:
@@ -124,38 +160,101 @@ def _guess_format(source: str | Path) -> str:
     )
 
 
-def _read_csv(path: Path, *, encoding: str, columns: list[str] | None, **kwargs: Any) -> pd.DataFrame:
+def _read_csv(path: Path, *, encoding: str | None, columns: list[str] | None, **kwargs: Any) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"data file {path} is empty (0 bytes)", path=str(path))
-    sep = kwargs.pop("sep", "\t" if path.suffix.lower() == ".tsv" else ",")
-    if path.suffix.lower() in {".csv", ".tsv", ".txt"}:
-        _check_header(path, encoding, sep)
-    try:
-        return pd.read_csv(path, sep=sep, encoding=encoding, usecols=columns, low_memory=False, **kwargs)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"data file {path} is not valid {encoding} text (byte {exc.start}: {exc.reason}); "
-            "save it as UTF-8 or pass its encoding (for example encoding='latin-1', "
-            "or --encoding latin-1 on the command line)",
-            path=str(path), parameter="encoding",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"data file {path} holds no table (no header line)", path=str(path)) from None
-    except pd.errors.ParserError as exc:
-        raise DataError(f"data file {path} is not a well-formed CSV: {exc}", path=str(path)) from None
-    except ValueError as exc:
-        if columns:
-            raise ConfigError(f"cannot read columns {columns} from {path}: {exc}", path=str(path), parameter="columns") from None
-        raise
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ConfigError(f"unknown text encoding {encoding!r} for {path}; use a name such as 'utf-8', "
+                              "'cp1252' or 'latin-1', or leave it out to have it detected",
+                              parameter="encoding", path=str(path)) from None
+    plain = path.suffix.lower() in _TEXT_SUFFIXES
+    sample = _sample_lines(path, encoding) if plain else []
+    sep = kwargs.pop("sep", None)
+    if sep is None:
+        sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_separator(sample)
+    if "decimal" not in kwargs and sep == ";" and _decimal_comma(sample, sep):
+        kwargs["decimal"] = ","
+    if plain:
+        _check_header(path, encoding or "utf-8-sig", sep)
+    tries = [encoding] if encoding else ["utf-8", *_FALLBACK_ENCODINGS]
+    for i, enc in enumerate(tries):
+        try:
+            df = pd.read_csv(path, sep=sep, encoding=enc, usecols=columns, low_memory=False, **kwargs)
+        except UnicodeDecodeError as exc:
+            if i + 1 < len(tries):
+                continue
+            raise DataError(
+                f"data file {path} is not valid {enc} text (byte {exc.start}: {exc.reason}); "
+                "save it as UTF-8 or pass its encoding (for example encoding='latin-1', "
+                "or --encoding latin-1 on the command line)",
+                path=str(path), parameter="encoding",
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"data file {path} holds no table (no header line)", path=str(path)) from None
+        except pd.errors.ParserError as exc:
+            raise DataError(f"data file {path} is not a well-formed CSV: {exc}", path=str(path)) from None
+        except ValueError as exc:
+            if columns:
+                raise ConfigError(f"cannot read columns {columns} from {path}: {exc}", path=str(path),
+                                  parameter="columns") from None
+            raise
+        if i:
+            warnings.warn(f"{path} is not valid UTF-8; read it as {enc}. If letters look wrong, pass its "
+                          "encoding (encoding=..., or --encoding on the command line)", LoadWarning, stacklevel=3)
+        return df
+    raise AssertionError("unreachable: the last encoding either reads or raises")  # pragma: no cover
+
+
+def _sample_lines(path: Path, encoding: str | None) -> list[str]:
+    """The first lines of a text file, decoded leniently: enough to sniff the separator."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    text = head.decode(encoding or "utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    if len(head) == _SNIFF_BYTES and lines:
+        lines = lines[:-1]  # cut off mid-line
+    return [line for line in lines[:_SNIFF_LINES] if line.strip()]
+
+
+def _sniff_separator(lines: list[str]) -> str:
+    """The separator that splits the header and (nearly) every sampled row into the same number of fields, > 1.
+
+    The most fields wins, comma first among equals; a comma-separated file is
+    assumed when none fits.
+    """
+    best, best_fields = ",", 1
+    text = "\n".join(lines)
+    for sep in _SEPARATORS:
+        try:
+            counts = [len(row) for row in csv.reader(io.StringIO(text), delimiter=sep) if row]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        fields, agreeing = Counter(counts).most_common(1)[0]
+        if fields == counts[0] and agreeing >= 0.9 * len(counts) and fields > best_fields:
+            best, best_fields = sep, fields
+    return best
+
+
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
+
+
+def _decimal_comma(lines: list[str], sep: str) -> bool:
+    """True when numbers in the sampled rows are written 1,5 and none 1.5 (semicolon files from European locales)."""
+    fields = [f.strip() for row in csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=sep) for f in row]
+    return any(_DECIMAL_COMMA.match(f) for f in fields) and not any(_DECIMAL_POINT.match(f) for f in fields)
 
 
 def _check_header(path: Path, encoding: str, sep: str) -> None:
     """Refuse repeated column names, which pandas would silently rename."""
-    try:
-        with open(path, newline="", encoding=encoding) as fh:
-            header = next(csv.reader(fh, delimiter=sep), None)
-    except UnicodeDecodeError:
-        return  # reported with its byte offset by the full read
+    # Undecodable bytes are reported with their offset by the full read; names are compared all the same.
+    with open(path, newline="", encoding=encoding, errors="replace") as fh:
+        header = next(csv.reader(fh, delimiter=sep), None)
     if not header:
         return
     seen: set[str] = set()
@@ -170,6 +269,29 @@ def _check_header(path: Path, encoding: str, sep: str) -> None:
             "rename the columns so each name is unique",
             path=str(path), column=dupes[0],
         )
+
+
+def _zoned_times_in_utc(df: pd.DataFrame) -> pd.DataFrame:
+    """Zoned datetime columns, and columns of Python datetimes whose offsets differ, as UTC datetime columns."""
+    converted = {}
+    for name in df.columns:
+        s = df[name]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            if str(s.dt.tz) != "UTC":
+                converted[name] = s.dt.tz_convert("UTC")
+        elif s.dtype == object:
+            values = s.dropna()
+            if len(values) and all(isinstance(v, datetime) and v.tzinfo is not None
+                                   for v in values.iloc[:100]):
+                try:
+                    converted[name] = pd.to_datetime(s, utc=True)
+                except (TypeError, ValueError):
+                    continue  # times with and without an offset further down: left as they are
+    if converted:
+        df = df.copy(deep=False)
+        for name, values in converted.items():
+            df[name] = values
+    return df
 
 
 def _read_parquet(path: Path, *, columns: list[str] | None, **kwargs: Any) -> pd.DataFrame:

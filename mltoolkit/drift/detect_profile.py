@@ -53,7 +53,7 @@ def count_current(profile: ReferenceProfile, current: Any, columns: Sequence[str
 
 
 def _numeric(ref: ColumnReference, ref_rows: int, cur: NumericCounts, n_rows: int, test: str | None, threshold_of,
-             small: int) -> ColumnDrift:
+             small: int, seed: int = 0) -> ColumnDrift:
     from mltoolkit.drift.detect import choose_test
 
     base = dict(column=ref.name, kind="numeric", missing_reference=ref.n_missing / ref_rows,
@@ -68,7 +68,7 @@ def _numeric(ref: ColumnReference, ref_rows: int, cur: NumericCounts, n_rows: in
                            reason="no values in current data (all missing)", **base)
     summary = DistributionSummary(tuple(ref.js_edges), (), tuple((np.asarray(ref.js_counts) / ref.n).tolist()),
                                   tuple((cur.js / cur.n).tolist()))
-    statistic, p_value = numeric_from_counts(test, ref, cur)
+    statistic, p_value = numeric_from_counts(test, ref, cur, seed)
     drifted, score = st.verdict(statistic, p_value, threshold)
     return ColumnDrift(test=test, statistic=statistic, p_value=p_value, threshold=threshold, drifted=drifted,
                        score=score, summary=summary, **base)
@@ -93,8 +93,12 @@ def _skipped(ref: ColumnReference, ref_rows: int, reason: str) -> ColumnDrift:
 def drift_from_profile(profile: ReferenceProfile, current: Any, *, columns: Sequence[str] | None,
                        tests: Mapping[str, str], thresholds: Mapping[str, float], alpha: float,
                        distance_threshold: float, drift_share: float, small_sample: int,
-                       batch_rows: int | None = None, progress: bool = False) -> DriftResult:
-    """Drift of ``current`` against ``profile`` (see :func:`mltoolkit.drift.detect_drift`)."""
+                       batch_rows: int | None = None, progress: bool = False, seed: int = 0) -> DriftResult:
+    """Drift of ``current`` against ``profile`` (see :func:`mltoolkit.drift.detect_drift`).
+
+    ``seed`` seeds the KS permutations of heavily tied columns, as on raw data
+    (:func:`mltoolkit.drift.stats.ks_from_counts` decides for both).
+    """
     from mltoolkit.drift.detect import _threshold
 
     t0 = time.perf_counter()
@@ -126,7 +130,7 @@ def drift_from_profile(profile: ReferenceProfile, current: Any, *, columns: Sequ
             results.append(_skipped(ref, profile.n_rows, "no values in the reference (all missing)"))
         elif ref.name in counts.numeric:
             results.append(_numeric(ref, profile.n_rows, counts.numeric[ref.name], counts.n_rows, tests.get(ref.name), threshold_of,
-                                    small_sample))
+                                    small_sample, seed))
         else:
             col, change = _categorical(ref, profile.n_rows, counts.categorical[ref.name], counts.n_rows, tests.get(ref.name),
                                        threshold_of, small_sample)

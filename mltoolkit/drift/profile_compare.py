@@ -9,10 +9,11 @@ in one go or batch by batch, and compared with the same tests as raw data:
   profile's 1,001-point quantile grid (and past its end). Between grid points
   the reference moves by at most 1/1,000 of its mass, so the statistic is at
   most about 0.001 below the exact one (plus the sketch's rank error for a
-  streamed profile); the p-value is the asymptotic two-sample Kolmogorov
-  distribution (:func:`scipy.stats.kstwo` at ``n*m/(n+m)``, as ``ks_2samp``'s
-  ``asymp`` method). Ties are not broken at random as they are on raw data, so
-  on heavily tied columns the test is conservative.
+  streamed profile). The p-value follows the same rule as on raw data,
+  :func:`mltoolkit.drift.stats.ks_from_counts`, with the grid intervals as
+  cells: permutations of the pooled counts when one cell holds more than 1%
+  of the values (a heavily tied column: counts, days), the asymptotic
+  two-sample Kolmogorov distribution otherwise.
 - ``wasserstein``: the area between the two cumulative distributions, from
   counts and sums per grid interval (exact on every interval where the two do
   not cross, see :func:`wasserstein_from_counts`), divided by the reference
@@ -21,19 +22,32 @@ in one go or batch by batch, and compared with the same tests as raw data:
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from mltoolkit.drift import stats as st
 from mltoolkit.drift.batch_counts import NumericCounts
 from mltoolkit.drift.reference import ColumnReference
 
-__all__ = ["ks_from_counts", "ks_p_value", "wasserstein_from_counts", "numeric_from_counts", "categorical_arrays"]
+__all__ = ["ks_cells", "ks_from_counts", "ks_p_value", "wasserstein_from_counts", "numeric_from_counts", "categorical_arrays"]
 
 
 def _left_cdf(grid_counts: np.ndarray) -> np.ndarray:
     """Share of values below each grid point (``grid_counts`` has ``len(grid) + 1`` entries)."""
     total = grid_counts.sum()
     return np.cumsum(grid_counts)[:-1] / total if total else np.zeros(len(grid_counts) - 1)
+
+
+def ks_cells(ref_counts: np.ndarray, cur: NumericCounts) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned reference and current counts on the grid's cells, in order.
+
+    The grid's last cell (at or after the last point, the reference maximum)
+    is split into the values at the maximum and those beyond it, which only
+    the current data can have.
+    """
+    ref_counts = np.asarray(ref_counts, dtype=np.float64)
+    cur_counts = cur.grid.astype(np.float64)
+    at_last = cur_counts[-1] - cur.n_above
+    return (np.concatenate([ref_counts, [0.0]]),
+            np.concatenate([cur_counts[:-1], [at_last, float(cur.n_above)]]))
 
 
 def ks_from_counts(ref_counts: np.ndarray, cur: NumericCounts) -> float:
@@ -46,10 +60,8 @@ def ks_from_counts(ref_counts: np.ndarray, cur: NumericCounts) -> float:
     return float(max(gaps.max(initial=0.0), cur.n_above / cur.n if cur.n else 0.0))
 
 
-def ks_p_value(d: float, n_ref: int, n_cur: int) -> float:
-    """Asymptotic two-sided p-value of the two-sample KS statistic ``d``."""
-    en = n_ref * n_cur / (n_ref + n_cur)
-    return float(stats.kstwo.sf(d, max(1, round(en))))
+#: The asymptotic two-sided p-value of the two-sample KS statistic (kept under its former name).
+ks_p_value = st.ks_asymptotic_p
 
 
 def _areas(grid: np.ndarray, counts: np.ndarray, sums: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -91,11 +103,15 @@ def wasserstein_from_counts(grid: np.ndarray, ref: ColumnReference, cur: Numeric
     return inner + abs(r_left - c_left) + abs(r_right - c_right)
 
 
-def numeric_from_counts(test: str, ref: ColumnReference, cur: NumericCounts) -> tuple[float, float | None]:
-    """Statistic and p-value (or None) of ``test`` between a profiled column and current counts."""
+def numeric_from_counts(test: str, ref: ColumnReference, cur: NumericCounts,
+                        seed: int = 0) -> tuple[float, float | None]:
+    """Statistic and p-value (or None) of ``test`` between a profiled column and current counts.
+
+    ``seed`` seeds the KS permutations of heavily tied columns (see
+    :func:`mltoolkit.drift.stats.ks_from_counts`).
+    """
     if test == "ks":
-        d = ks_from_counts(np.asarray(ref.grid_counts), cur)
-        return d, ks_p_value(d, ref.n, cur.n)
+        return st.ks_from_counts(*ks_cells(np.asarray(ref.grid_counts), cur), seed=seed)
     if test == "wasserstein":
         d = wasserstein_from_counts(np.asarray(ref.grid), ref, cur)
         if not ref.std:

@@ -58,7 +58,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     reference_ : str
-        The reference date as text (with its offset for zoned data).
+        The reference date as text (in UTC, with its offset, for zoned data).
     formats_ : dict of str to str or None
         The format each column's text is read with (None: not text in ``fit``).
     """
@@ -91,7 +91,9 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         else:
             mins = [d.min() for d in dates.values()]
             mins = [m for m in mins if pd.notna(m)]
-            self.reference_ = str(min(mins, key=_as_utc_naive)) if mins else "1970-01-01"
+            first = min(mins, key=_as_utc_naive) if mins else pd.Timestamp("1970-01-01")
+            # In UTC: the same instant, and text pandas reads back (a zone's old local mean time, +00:53:28, is not).
+            self.reference_ = str(first.tz_convert("UTC") if first.tz is not None else first)
         return self
 
     def transform(self, X: object) -> np.ndarray:

@@ -42,6 +42,9 @@ class ThresholdCurves:
     All arrays share the index of ``thresholds``. Precision is NaN where no row
     is predicted positive. ``roc_auc`` and ``pr_auc`` (average precision) are
     computed at full resolution, before the grid is thinned to ``max_points``.
+    When the rows hold one class only (a test split can), recall is NaN
+    without positives, the false positive rate NaN without negatives, and both
+    areas are None: undefined, not zero.
     """
 
     thresholds: np.ndarray
@@ -54,8 +57,8 @@ class ThresholdCurves:
     f1: np.ndarray
     accuracy: np.ndarray
     fpr: np.ndarray
-    roc_auc: float
-    pr_auc: float
+    roc_auc: float | None
+    pr_auc: float | None
     n: int
     n_positive: int
     positive_label: Any = 1
@@ -68,6 +71,11 @@ class ThresholdCurves:
     @property
     def n_negative(self) -> int:
         return self.n - self.n_positive
+
+    @property
+    def one_class(self) -> bool:
+        """True when the rows hold one class only: ROC and precision-recall curves are undefined."""
+        return self.n_positive == 0 or self.n_positive == self.n
 
     def index(self, threshold: float) -> int:
         """Grid index used for ``threshold``: the smallest grid threshold at or above it (O(log grid))."""
@@ -87,16 +95,19 @@ class ThresholdCurves:
         dict
             ``threshold, tp, fp, fn, tn, precision, recall, f1, accuracy, fpr,
             predicted_positive_rate``; precision is None when nothing is
-            predicted positive.
+            predicted positive, recall (fpr) when no row is positive (negative).
         """
         i = self.index(threshold)
-        precision = float(self.precision[i])
+
+        def rate(a: np.ndarray) -> float | None:
+            v = float(a[i])
+            return None if np.isnan(v) else v
+
         return {
             "threshold": float(self.thresholds[i]),
             "tp": int(self.tp[i]), "fp": int(self.fp[i]), "fn": int(self.fn[i]), "tn": int(self.tn[i]),
-            "precision": None if np.isnan(precision) else precision,
-            "recall": float(self.recall[i]), "f1": float(self.f1[i]), "accuracy": float(self.accuracy[i]),
-            "fpr": float(self.fpr[i]),
+            "precision": rate(self.precision), "recall": rate(self.recall), "f1": float(self.f1[i]),
+            "accuracy": float(self.accuracy[i]), "fpr": rate(self.fpr),
             "predicted_positive_rate": float((self.tp[i] + self.fp[i]) / self.n),
         }
 
@@ -151,7 +162,7 @@ def _grid_indices(n_unique: int, max_points: int) -> np.ndarray:
 
 
 def threshold_curves(y_true: Any, y_score: Any, *, positive_label: Any = 1, max_points: int = 2001,
-                     target_name: str | None = None) -> ThresholdCurves:
+                     labels: Any = None, target_name: str | None = None) -> ThresholdCurves:
     """Confusion counts, ROC and precision-recall over a grid of thresholds, computed once.
 
     Parameters
@@ -164,6 +175,9 @@ def threshold_curves(y_true: Any, y_score: Any, *, positive_label: Any = 1, max_
     max_points : int, default 2001
         Largest grid size. The grid is the distinct scores, thinned evenly (by
         rank) to at most ``max_points``, with 0 and 1 always included.
+    labels : sequence of two labels, optional
+        The classes known from training; given, rows holding one of them only
+        are accepted (see :class:`ThresholdCurves`).
     target_name : str, optional
         Name of the target, used in error messages.
 
@@ -184,7 +198,7 @@ def threshold_curves(y_true: Any, y_score: Any, *, positive_label: Any = 1, max_
     """
     if max_points < 3:
         raise ConfigError(f"max_points must be at least 3, got {max_points}", parameter="max_points")
-    y, s = _binary_inputs(y_true, y_score, positive_label, target_name)
+    y, s = _binary_inputs(y_true, y_score, positive_label, target_name, labels)
     order = np.argsort(s, kind="stable")
     s_sorted = s[order]
     pos_sorted = y[order]
@@ -195,15 +209,17 @@ def threshold_curves(y_true: Any, y_score: Any, *, positive_label: Any = 1, max_
 
     # Full resolution (every distinct score) for the areas, as sklearn computes them.
     first = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-    tp_all = n_pos - cum_pos[first]
-    fp_all = n_neg - (first - cum_pos[first])
-    tpr_all = np.r_[tp_all / n_pos, 0.0]  # descending thresholds reversed: last point predicts nothing
-    fpr_all = np.r_[fp_all / n_neg, 0.0]
-    roc_auc = float(-np.trapezoid(tpr_all, fpr_all))
-    prec_all = tp_all / (tp_all + fp_all)
-    # Average precision: sum over thresholds (high to low) of recall increase x precision.
-    d_recall = -np.diff(tpr_all)
-    pr_auc = float(np.sum(d_recall * prec_all))
+    roc_auc = pr_auc = None
+    if n_pos and n_neg:
+        tp_all = n_pos - cum_pos[first]
+        fp_all = n_neg - (first - cum_pos[first])
+        tpr_all = np.r_[tp_all / n_pos, 0.0]  # descending thresholds reversed: last point predicts nothing
+        fpr_all = np.r_[fp_all / n_neg, 0.0]
+        roc_auc = float(-np.trapezoid(tpr_all, fpr_all))
+        prec_all = tp_all / (tp_all + fp_all)
+        # Average precision: sum over thresholds (high to low) of recall increase x precision.
+        d_recall = -np.diff(tpr_all)
+        pr_auc = float(np.sum(d_recall * prec_all))
 
     unique = s_sorted[first]
     grid = unique[_grid_indices(len(unique), max_points - 2)]
@@ -214,12 +230,12 @@ def threshold_curves(y_true: Any, y_score: Any, *, positive_label: Any = 1, max_
     fn = n_pos - tp
     tn = n_neg - fp
     precision = _ratio(tp.astype(float), (tp + fp).astype(float))
-    recall = tp / n_pos
+    recall = _ratio(tp.astype(float), np.full(tp.shape, float(n_pos)))
     f1 = _ratio(2.0 * tp, (2 * tp + fp + fn).astype(float))
     return ThresholdCurves(
         thresholds=_frozen(grid), tp=_frozen(tp), fp=_frozen(fp), fn=_frozen(fn), tn=_frozen(tn),
         precision=_frozen(precision), recall=_frozen(recall), f1=_frozen(np.nan_to_num(f1)),
-        accuracy=_frozen((tp + tn) / n), fpr=_frozen(fp / n_neg), roc_auc=roc_auc, pr_auc=pr_auc,
+        accuracy=_frozen((tp + tn) / n), fpr=_frozen(_ratio(fp.astype(float), np.full(fp.shape, float(n_neg)))), roc_auc=roc_auc, pr_auc=pr_auc,
         n=n, n_positive=n_pos, positive_label=positive_label, target_name=target_name,
     )
 
@@ -241,7 +257,7 @@ class CalibrationCurve:
 
 
 def calibration_curve(y_true: Any, y_score: Any, n_bins: int = 10, strategy: str = "quantile", *,
-                      positive_label: Any = 1, target_name: str | None = None) -> CalibrationCurve:
+                      positive_label: Any = 1, labels: Any = None, target_name: str | None = None) -> CalibrationCurve:
     """Reliability diagram data: :func:`sklearn.calibration.calibration_curve` plus rows per bin.
 
     Parameters
@@ -251,6 +267,9 @@ def calibration_curve(y_true: Any, y_score: Any, n_bins: int = 10, strategy: str
     strategy : {"quantile", "uniform"}, default "quantile"
         Equal-count bins, or equal-width bins over [0, 1].
     positive_label : default 1
+    labels : sequence of two labels, optional
+        The classes known from training; given, rows holding one of them only
+        are accepted.
     target_name : str, optional
 
     Returns
@@ -267,12 +286,17 @@ def calibration_curve(y_true: Any, y_score: Any, n_bins: int = 10, strategy: str
         raise ConfigError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}", parameter="strategy")
     if n_bins < 1:
         raise ConfigError(f"n_bins must be at least 1, got {n_bins}", parameter="n_bins")
-    y, s = _binary_inputs(y_true, y_score, positive_label, target_name)
-    prob_true, prob_pred = _sk_calibration_curve(y, s, n_bins=n_bins, strategy=strategy, pos_label=True)
+    y, s = _binary_inputs(y_true, y_score, positive_label, target_name, labels)
     # The same bins as sklearn, to count the rows behind each point.
     edges = (np.percentile(s, np.linspace(0, 100, n_bins + 1)) if strategy == "quantile"
              else np.linspace(0.0, 1.0, n_bins + 1))
-    counts = np.bincount(np.searchsorted(edges[1:-1], s), minlength=n_bins)
+    ids = np.searchsorted(edges[1:-1], s)
+    counts = np.bincount(ids, minlength=n_bins)
+    if y.all() or not y.any():  # sklearn needs both classes; the observed rate of each bin is 0 or 1 anyway
+        prob_true = np.bincount(ids, weights=y, minlength=n_bins)[counts > 0] / counts[counts > 0]
+        prob_pred = np.bincount(ids, weights=s, minlength=n_bins)[counts > 0] / counts[counts > 0]
+    else:
+        prob_true, prob_pred = _sk_calibration_curve(y, s, n_bins=n_bins, strategy=strategy, pos_label=True)
     counts = counts[counts > 0]
     return CalibrationCurve(prob_true=tuple(map(float, prob_true)), prob_pred=tuple(map(float, prob_pred)),
                             counts=tuple(int(c) for c in counts), bin_edges=tuple(map(float, edges)),
@@ -296,12 +320,14 @@ class LiftGain:
         return to_jsonable(self)
 
 
-def lift_gain(y_true: Any, y_score: Any, n_bins: int = 10, *, positive_label: Any = 1,
+def lift_gain(y_true: Any, y_score: Any, n_bins: int = 10, *, positive_label: Any = 1, labels: Any = None,
               target_name: str | None = None) -> LiftGain:
     """Cumulative gain and lift per bin (deciles by default) of rows ranked by score.
 
     Rows are sorted by score, highest first (ties keep their input order), and
-    cut into ``n_bins`` groups of (almost) equal size.
+    cut into ``n_bins`` groups of (almost) equal size. With ``labels`` (the
+    classes known from training) rows without a positive are accepted; gain
+    and lift are then NaN (undefined).
 
     Examples
     --------
@@ -309,7 +335,7 @@ def lift_gain(y_true: Any, y_score: Any, n_bins: int = 10, *, positive_label: An
     >>> lg.cumulative_gain, lg.lift
     ((1.0, 1.0), (2.0, 0.0))
     """
-    y, s = _binary_inputs(y_true, y_score, positive_label, target_name)
+    y, s = _binary_inputs(y_true, y_score, positive_label, target_name, labels)
     if not 1 <= n_bins <= len(s):
         raise ConfigError(f"n_bins must be between 1 and the number of rows ({len(s)}), got {n_bins}",
                           parameter="n_bins")
@@ -321,10 +347,13 @@ def lift_gain(y_true: Any, y_score: Any, n_bins: int = 10, *, positive_label: An
     n, n_pos = len(s), int(y.sum())
     base = n_pos / n
     cum_rows = bounds[1:]
-    cum_pos = cum[bounds[1:]]
+    cum_pos = cum[bounds[1:]].astype(float)
+    full = np.full(len(counts), float(n_pos))
+    base_rows = base * counts.astype(float)
     return LiftGain(
         population_share=tuple(map(float, cum_rows / n)), counts=tuple(map(int, counts)),
-        positives=tuple(map(int, positives)), cumulative_gain=tuple(map(float, cum_pos / n_pos)),
-        lift=tuple(map(float, positives / counts / base)), cumulative_lift=tuple(map(float, cum_pos / cum_rows / base)),
+        positives=tuple(map(int, positives)), cumulative_gain=tuple(map(float, _ratio(cum_pos, full))),
+        lift=tuple(map(float, _ratio(positives.astype(float), base_rows))),
+        cumulative_lift=tuple(map(float, _ratio(cum_pos, base * cum_rows.astype(float)))),
         base_rate=float(base), n=int(n),
     )

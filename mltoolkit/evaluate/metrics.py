@@ -22,7 +22,7 @@ from mltoolkit.evaluate.registry import METRICS, TASK_KINDS, MetricSpec, check_m
 __all__ = [
     "ClassificationMetrics", "MulticlassMetrics", "RegressionMetrics", "ResidualSummary", "MetricInfo", "METRICS",
     "TASKS", "classification_metrics", "multiclass_metrics", "regression_metrics", "residual_summary",
-    "metric_value", "check_metric_for_task",
+    "metric_value", "check_metric_for_task", "missing_classes",
 ]
 
 #: Task kinds a metric can fit.
@@ -89,9 +89,14 @@ def _check_scores(scores: np.ndarray, param: str, *, probability: bool) -> np.nd
     return s
 
 
-def _binary_inputs(y_true: Any, y_score: Any, positive_label: Any,
-                   target_name: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``(is_positive bool array, probability float array)`` of a binary task."""
+def _binary_inputs(y_true: Any, y_score: Any, positive_label: Any, target_name: str | None,
+                   labels: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(is_positive bool array, probability float array)`` of a binary task.
+
+    Without ``labels`` the classes are read from the target, which must hold
+    both. With ``labels`` (the two classes known from training) a target
+    holding one of them only is accepted: a test split can miss a class.
+    """
     yt, ys = _check_lengths(y_true, y_score, "y_score", target_name)
     s = _check_scores(ys, "y_score", probability=True)
     if s.ndim != 1:
@@ -99,10 +104,20 @@ def _binary_inputs(y_true: Any, y_score: Any, positive_label: Any,
                         f"got shape {s.shape}", parameter="y_score")
     classes = pd.unique(yt)
     name = _name(target_name)
+    if labels is not None:
+        known = list(labels)
+        if len(known) != 2 or positive_label not in known:
+            raise ConfigError(f"labels must be the two classes known from training, including positive_label "
+                              f"{positive_label!r}; got {known!r}", parameter="labels")
+        unknown = sorted(set(classes.tolist()) - set(known), key=str)
+        if unknown:
+            raise DataError(f"target '{name}' has labels not seen in training: {', '.join(map(repr, unknown[:5]))} "
+                            f"(known: {known[0]!r}, {known[1]!r})", column=target_name, parameter="y_true")
+        return yt == positive_label, s
     if len(classes) < 2:
         raise DataError(f"target '{name}' has only one class ({classes[0]!r}) in {len(yt):,} rows; metrics such "
-                        f"as ROC AUC need both classes: evaluate on more or stratified data",
-                        column=target_name, parameter="y_true")
+                        f"as ROC AUC need both classes: evaluate on more or stratified data, or pass labels= "
+                        f"(the classes known from training) to accept it", column=target_name, parameter="y_true")
     if len(classes) > 2:
         raise DataError(f"target '{name}' has {len(classes)} classes; binary metrics need two: use "
                         f"multiclass_metrics instead", column=target_name, parameter="y_true")
@@ -111,6 +126,18 @@ def _binary_inputs(y_true: Any, y_score: Any, positive_label: Any,
         raise ConfigError(f"positive_label {positive_label!r} does not occur in target '{name}' "
                           f"(classes: {', '.join(map(repr, sorted(classes, key=str)))})", parameter="positive_label")
     return positive, s
+
+
+def missing_classes(y_true: Any, labels: Any) -> tuple[str, ...]:
+    """The classes of ``labels`` (known from training) that no row of ``y_true`` holds, as text.
+
+    Examples
+    --------
+    >>> missing_classes(["a", "b", "a"], ["a", "b", "c"])
+    ('c',)
+    """
+    present = set(pd.unique(np.asarray(y_true)).tolist())
+    return tuple(str(c) for c in labels if c not in present)
 
 
 # --- binary ------------------------------------------------------------------------------------------
@@ -124,8 +151,8 @@ class ClassificationMetrics:
     precision: float
     recall: float
     f1: float
-    roc_auc: float
-    pr_auc: float
+    roc_auc: float | None  # None when the target holds one class only (undefined)
+    pr_auc: float | None  # None when the target holds one class only
     log_loss: float
     brier: float
     tn: int
@@ -148,7 +175,7 @@ class ClassificationMetrics:
 
 
 def classification_metrics(y_true: Any, y_score: Any, *, threshold: float = 0.5, positive_label: Any = 1,
-                           target_name: str | None = None) -> ClassificationMetrics:
+                           labels: Any = None, target_name: str | None = None) -> ClassificationMetrics:
     """Metrics of a binary classifier from labels and predicted probabilities.
 
     A row is predicted positive when ``y_score >= threshold``.
@@ -162,6 +189,11 @@ def classification_metrics(y_true: Any, y_score: Any, *, threshold: float = 0.5,
     threshold : float, default 0.5
     positive_label : default 1
         The label counted as positive.
+    labels : sequence of two labels, optional
+        The classes known from training (``model.classes_``). Given, a target
+        holding one of them only is accepted: ``roc_auc`` and ``pr_auc`` are
+        then None (undefined), precision/recall/F1 are 0 where their
+        denominator is empty. Without it such a target is refused.
     target_name : str, optional
         Name of the target, used in error messages.
 
@@ -172,10 +204,11 @@ def classification_metrics(y_true: Any, y_score: Any, *, threshold: float = 0.5,
     Raises
     ------
     DataError
-        Length mismatch, missing values, a target with one class (or more than
-        two), or scores outside [0, 1].
+        Length mismatch, missing values, a target with one class (without
+        ``labels``) or more than two, labels not in ``labels``, or scores
+        outside [0, 1].
     ConfigError
-        ``positive_label`` does not occur in the target.
+        ``positive_label`` does not occur in the target (or in ``labels``).
 
     Examples
     --------
@@ -185,18 +218,17 @@ def classification_metrics(y_true: Any, y_score: Any, *, threshold: float = 0.5,
     """
     if not 0.0 <= threshold <= 1.0:
         raise ConfigError(f"threshold must lie in [0, 1], got {threshold}", parameter="threshold")
-    y, s = _binary_inputs(y_true, y_score, positive_label, target_name)
+    y, s = _binary_inputs(y_true, y_score, positive_label, target_name, labels)
     pred = s >= threshold
     tn, fp, fn, tp = (int(v) for v in skm.confusion_matrix(y, pred, labels=[False, True]).ravel())
+    both = 0 < tp + fn < len(y)  # ranking metrics need a positive and a negative row
     return ClassificationMetrics(
-        accuracy=float(skm.accuracy_score(y, pred)),
-        precision=float(skm.precision_score(y, pred, zero_division=0)),
-        recall=float(skm.recall_score(y, pred, zero_division=0)),
-        f1=float(skm.f1_score(y, pred, zero_division=0)),
-        roc_auc=float(skm.roc_auc_score(y, s)),
-        pr_auc=float(skm.average_precision_score(y, s)),
+        accuracy=(tp + tn) / len(y), precision=tp / (tp + fp) if tp + fp else 0.0,
+        recall=tp / (tp + fn) if tp + fn else 0.0, f1=2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+        roc_auc=float(skm.roc_auc_score(y, s)) if both else None,
+        pr_auc=float(skm.average_precision_score(y, s)) if both else None,
         log_loss=float(skm.log_loss(y, s, labels=[False, True])),
-        brier=float(skm.brier_score_loss(y, s)),
+        brier=float(np.mean((s - y) ** 2)),
         tn=tn, fp=fp, fn=fn, tp=tp, n=int(len(y)), positive_rate=float(y.mean()), threshold=float(threshold),
         positive_label=positive_label, target_name=target_name,
     )
@@ -217,14 +249,22 @@ class MulticlassMetrics:
     recall_weighted: float
     f1_weighted: float
     log_loss: float
-    roc_auc: float | None  # one-vs-rest macro average; None when a class is absent from the target
+    roc_auc: float | None  # one-vs-rest macro average over the classes present; None with fewer than two
     labels: tuple[str, ...]
     confusion: tuple[tuple[int, ...], ...]  # rows: true class, columns: predicted class, in ``labels`` order
     n: int
     target_name: str | None = None
+    missing_classes: tuple[str, ...] = ()  # classes of ``labels`` that no target row holds
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self) | {"task": self.task}
+
+
+def _ovr_roc_auc(codes: np.ndarray, proba: np.ndarray) -> float | None:
+    """Mean one-vs-rest ROC AUC over the classes that have both positive and negative rows."""
+    aucs = [skm.roc_auc_score(codes == k, proba[:, k]) for k in range(proba.shape[1])
+            if 0 < np.count_nonzero(codes == k) < len(codes)]
+    return float(np.mean(aucs)) if aucs else None
 
 
 def multiclass_metrics(y_true: Any, proba: Any, classes: Any, *, target_name: str | None = None) -> MulticlassMetrics:
@@ -243,12 +283,20 @@ def multiclass_metrics(y_true: Any, proba: Any, classes: Any, *, target_name: st
     Returns
     -------
     MulticlassMetrics
+        Every metric is computed against all of ``classes``, also those the
+        target lacks (a time split can leave a rare class out of the test
+        period; they are listed in ``missing_classes``). A class absent from
+        both the target and the predictions has no precision or recall and is
+        left out of the macro averages, as scikit-learn does without
+        ``labels``. ``roc_auc`` averages the one-vs-rest AUC of the classes
+        present (it is undefined for the others) and is None when fewer than
+        two classes are present.
 
     Raises
     ------
     DataError
-        Length or shape mismatch, missing values, a target with one class,
-        target labels not in ``classes``, or rows of ``proba`` not summing to 1.
+        Length or shape mismatch, missing values, target labels not in
+        ``classes``, or rows of ``proba`` not summing to 1.
 
     Examples
     --------
@@ -267,32 +315,29 @@ def multiclass_metrics(y_true: Any, proba: Any, classes: Any, *, target_name: st
         raise DataError(f"rows of proba must sum to 1 (found sums from {sums.min():.4g} to {sums.max():.4g}); "
                         f"pass predict_proba output", parameter="proba")
     present = pd.unique(yt)
-    if len(present) < 2:
-        raise DataError(f"target '{name}' has only one class ({present[0]!r}) in {len(yt):,} rows; evaluate on "
-                        f"more or stratified data", column=target_name, parameter="y_true")
     unknown = sorted(set(present.tolist()) - set(cls.tolist()), key=str)
     if unknown:
         raise DataError(f"target '{name}' has labels not in classes: {', '.join(map(repr, unknown[:5]))}; pass "
                         f"the model's classes_", column=target_name, parameter="classes")
-    pred = cls[p.argmax(axis=1)]
+    pred_codes = p.argmax(axis=1)
+    pred = cls[pred_codes]
     labels = cls.tolist()
+    codes = pd.Index(labels).get_indexer(yt)
+    seen = np.isin(np.arange(len(labels)), np.concatenate([codes, pred_codes]))
+    averaged = [c for c, keep in zip(labels, seen) if keep]  # present in the target or predicted
 
     def avg(fn: Any, average: str) -> float:
-        return float(fn(yt, pred, labels=labels, average=average, zero_division=0))
+        return float(fn(yt, pred, labels=averaged, average=average, zero_division=0))
 
-    try:
-        auc = float(skm.roc_auc_score(yt, p, multi_class="ovr", labels=labels))
-    except ValueError:  # a class never occurs in the target: its one-vs-rest AUC is undefined
-        auc = None
     cm = skm.confusion_matrix(yt, pred, labels=labels)
     return MulticlassMetrics(
         accuracy=float(skm.accuracy_score(yt, pred)),
         precision_macro=avg(skm.precision_score, "macro"), recall_macro=avg(skm.recall_score, "macro"),
         f1_macro=avg(skm.f1_score, "macro"), precision_weighted=avg(skm.precision_score, "weighted"),
         recall_weighted=avg(skm.recall_score, "weighted"), f1_weighted=avg(skm.f1_score, "weighted"),
-        log_loss=float(skm.log_loss(yt, p, labels=labels)), roc_auc=auc,
+        log_loss=float(skm.log_loss(yt, p, labels=labels)), roc_auc=_ovr_roc_auc(codes, p),
         labels=tuple(str(c) for c in labels), confusion=tuple(tuple(int(v) for v in row) for row in cm),
-        n=int(len(yt)), target_name=target_name,
+        n=int(len(yt)), target_name=target_name, missing_classes=missing_classes(yt, labels),
     )
 
 

@@ -195,8 +195,8 @@ def _resolve(frame: pd.DataFrame, value: str | Sequence[Any] | np.ndarray, param
 
 def slice_performance(frame: pd.DataFrame, columns: Sequence[str], *, y_true: str | Sequence[Any] | np.ndarray,
                       y_pred: str | Sequence[Any] | np.ndarray, metric: str = "f1", task: str = "binary",
-                      threshold: float = 0.5, positive_label: Any = 1, bins: int = 5, max_categories: int = 20,
-                      min_size: int = 30, gap: float = 0.1) -> SliceResult:
+                      threshold: float = 0.5, positive_label: Any = 1, labels: Any = None, bins: int = 5,
+                      max_categories: int = 20, min_size: int = 30, gap: float = 0.1) -> SliceResult:
     """Compute ``metric`` on every slice of each of ``columns`` and flag slices doing worse than overall.
 
     Parameters
@@ -220,6 +220,12 @@ def slice_performance(frame: pd.DataFrame, columns: Sequence[str], *, y_true: st
         Binary only: predicted positive when ``y_pred >= threshold``.
     positive_label : default 1
         Binary only.
+    labels : sequence, optional
+        The classes known from training (``model.classes_``). Binary: given,
+        rows holding one class only are accepted (as a test split can).
+        Multiclass: target labels outside it are refused. Either way a slice
+        missing a class is scored against all of them; macro averages leave
+        out classes neither held nor predicted in the slice.
     bins : int, default 5
         Quantile bins for numeric columns (fewer when quantiles coincide).
     max_categories : int, default 20
@@ -268,13 +274,18 @@ def slice_performance(frame: pd.DataFrame, columns: Sequence[str], *, y_true: st
     yt = _resolve(frame, y_true, "y_true")
     yp = _resolve(frame, y_pred, "y_pred")
     if task == "binary":
-        yt, yp = _binary_inputs(yt, yp, positive_label, target_name)
+        yt, yp = _binary_inputs(yt, yp, positive_label, target_name, labels)
         fn = _binary_fn(metric, threshold)
     elif task == "regression":
         yt, yp = _regression_inputs(yt, yp, target_name)
         fn = _regression_fn(metric)
     else:
         yt, yp = _check_lengths(yt, yp, "y_pred", target_name)
+        if labels is not None:
+            unknown = sorted(set(pd.unique(yt).tolist()) - set(np.asarray(labels).tolist()), key=str)
+            if unknown:
+                raise DataError(f"target has labels not in labels: {', '.join(map(repr, unknown[:5]))}; pass the "
+                                f"model's classes_", column=target_name, parameter="labels")
         fn = _multiclass_fn(metric)
 
     def clean(v: float) -> float | None:

@@ -115,3 +115,15 @@ def test_lift_gain_by_hand():
     assert lg.lift == pytest.approx((2.5, 1.25, 0.0, 0.0, 1.25))
     assert lg.cumulative_lift[-1] == pytest.approx(1.0)
     json.dumps(lg.to_dict())
+
+
+def test_curves_with_known_labels_accept_one_class_rows():
+    c = threshold_curves([0, 0, 0, 0], [0.1, 0.2, 0.6, 0.3], labels=[0, 1])
+    assert c.one_class and c.roc_auc is None and c.pr_auc is None
+    point = c.at(0.5)
+    assert point["recall"] is None and point["fp"] == 1 and point["fpr"] == pytest.approx(0.25)
+    json.dumps(c.to_dict())
+    cal = calibration_curve([0, 0, 0, 0], [0.1, 0.2, 0.6, 0.3], n_bins=2, labels=[0, 1])
+    assert cal.prob_true == (0.0, 0.0) and sum(cal.counts) == 4
+    lg = lift_gain([0, 0, 0, 0], [0.1, 0.2, 0.6, 0.3], n_bins=2, labels=[0, 1])
+    assert np.isnan(lg.cumulative_gain).all() and lg.base_rate == 0.0

@@ -159,3 +159,48 @@ def test_metric_not_fitting_task_raises_config_error_listing_fitting_ones(binary
     assert e.value.parameter == "metric"
     with pytest.raises(ConfigError, match="mae, rmse, r2, mape"):
         metric_value("f1", regression_metrics([1.0, 2.0], [1.0, 3.0]))
+
+
+def test_binary_metrics_with_known_labels_accept_one_class_rows():
+    m = classification_metrics([0, 0, 0, 0], [0.1, 0.6, 0.4, 0.2], labels=[0, 1])
+    assert m.roc_auc is None and m.pr_auc is None
+    assert (m.tn, m.fp, m.fn, m.tp) == (3, 1, 0, 0) and m.recall == 0.0
+    assert m.log_loss == pytest.approx(skm.log_loss([0, 0, 0, 0], [0.1, 0.6, 0.4, 0.2], labels=[0, 1]))
+    json.dumps(m.to_dict())
+
+
+def test_binary_metrics_refuse_labels_unknown_to_training():
+    with pytest.raises(DataError, match="not seen in training: 2"):
+        classification_metrics([0, 1, 2], [0.1, 0.6, 0.4], labels=[0, 1])
+
+
+def test_multiclass_with_a_class_missing_from_the_target_uses_all_classes():
+    from mltoolkit.evaluate import multiclass_metrics
+
+    rng = np.random.default_rng(0)
+    classes = ["a", "b", "c", "d", "e"]
+    y = rng.choice(classes[:4], 200)  # "e" known from training, absent from the test rows
+    proba = rng.dirichlet(np.ones(5), 200)
+    proba[np.arange(200), [classes.index(c) for c in y]] += 0.6
+    proba /= proba.sum(axis=1, keepdims=True)
+    m = multiclass_metrics(y, proba, classes)
+    pred = np.asarray(classes)[proba.argmax(axis=1)]
+    assert m.missing_classes == ("e",) and m.labels == tuple(classes) and len(m.confusion) == 5
+    assert m.log_loss == pytest.approx(skm.log_loss(y, proba, labels=classes))
+    # Macro averages over the classes held or predicted, as scikit-learn without labels.
+    assert m.f1_macro == pytest.approx(skm.f1_score(y, pred, average="macro", zero_division=0))
+    assert m.recall_macro == pytest.approx(skm.recall_score(y, pred, average="macro", zero_division=0))
+    # ROC AUC: one-vs-rest over the four classes present.
+    present = [skm.roc_auc_score(y == c, proba[:, classes.index(c)]) for c in classes[:4]]
+    assert m.roc_auc == pytest.approx(np.mean(present))
+
+
+def test_multiclass_with_every_class_present_matches_sklearn_roc_auc():
+    from mltoolkit.evaluate import multiclass_metrics
+
+    rng = np.random.default_rng(1)
+    y = rng.choice(["a", "b", "c"], 100)
+    proba = rng.dirichlet(np.ones(3), 100)
+    m = multiclass_metrics(y, proba, ["a", "b", "c"])
+    assert m.missing_classes == ()
+    assert m.roc_auc == pytest.approx(skm.roc_auc_score(y, proba, multi_class="ovr", labels=["a", "b", "c"]))

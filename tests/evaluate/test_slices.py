@@ -83,3 +83,9 @@ def test_slice_result_is_json_serializable(frame):
     d = json.loads(json.dumps(r.to_dict()))
     assert d["columns"][1]["slices"][-1]["label"] == MISSING
     assert len(r.to_frame()) == 3 + 6
+
+
+def test_binary_slices_with_known_labels_accept_one_class_rows():
+    df = pd.DataFrame({"plan": ["a", "a", "b", "b"], "y": [0, 0, 0, 0], "p": [0.9, 0.2, 0.3, 0.8]})
+    r = slice_performance(df, ["plan"], y_true="y", y_pred="p", metric="roc_auc", labels=[0, 1], min_size=1)
+    assert r.overall is None and all(s.value is None for s in r.column("plan").slices)

@@ -64,11 +64,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=_cmd_demo_data)
 
-    p = sub.add_parser("init", help="scaffold a project: mltoolkit.yml and the stage notebooks")
+    p = sub.add_parser("init", help="create a project from your table: mltoolkit.yml (decided from the data) and the "
+                                     "stage notebooks")
     p.add_argument("directory", type=Path)
-    p.add_argument("--source", default="demo://trial_conversion", help="data source written into mltoolkit.yml")
-    p.add_argument("--target", default="converted")
-    p.add_argument("--task", default="binary_classification")
+    p.add_argument("--data", "--source", dest="data", required=True,
+                   help="training data: CSV/Parquet file, SQLite file or SQLAlchemy URL (with --table/--query)")
+    p.add_argument("--target", required=True, help="the column the model predicts")
+    p.add_argument("--current", help="production data: scored in batch, monitored, its labels used to retrain")
+    p.add_argument("--time-column", help="column ordering rows in time (default: the obvious one, if any)")
+    p.add_argument("--task", choices=("binary_classification", "multiclass_classification", "regression"),
+                   help="default: inferred from the target's values")
+    p.add_argument("--positive-class", help="label of interest of a binary target (default: the minority class)")
+    p.add_argument("--metric", help="success metric (default: one that fits the task and the data)")
+    p.add_argument("--threshold", type=float, help="value the success metric must reach")
+    p.add_argument("--id-columns", nargs="+", metavar="COLUMN", help="identifier columns (default: inferred)")
+    p.add_argument("--project", help="project name shown in reports (default: the folder's name)")
+    p.add_argument("--table", help="SQL sources: table to read")
+    p.add_argument("--query", help="SQL sources: SELECT query instead of a table")
     p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("run", help="run the lifecycle stages with papermill into runs/<timestamp>-<id>/")
@@ -427,8 +439,14 @@ def _report_failure(record) -> int:  # noqa: ANN001
 def _cmd_init(args: argparse.Namespace) -> int:
     from mltoolkit.pipeline import init_project
 
-    config = init_project(args.directory, source=args.source, target=args.target, task=args.task)
-    print(f"project created: {config}")
+    created = init_project(args.directory, data=args.data, target=args.target, current=args.current,
+                           time_column=args.time_column, task=args.task, positive_class=args.positive_class,
+                           metric=args.metric, threshold=args.threshold, id_columns=args.id_columns,
+                           project=args.project, table=args.table, query=args.query)
+    print(created.summary())
+    if args.current is None:
+        print("no --current data: deployment, monitoring and retraining will skip with a note until you set "
+              "data.current in mltoolkit.yml")
     print(f"next: cd {args.directory} && mltoolkit run")
     return 0
 
@@ -525,12 +543,12 @@ def _cmd_runs_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from mltoolkit.pipeline import CONFIG_NAME, init_project
+    from mltoolkit.pipeline import CONFIG_NAME, init_demo_project
     from mltoolkit.report import report_for_run
 
     root: Path = args.directory
     if not (root / CONFIG_NAME).exists():
-        init_project(root, project="Trial conversion (demo)")
+        init_demo_project(root)
         print(f"project created in {root}")
     record = _run(root / CONFIG_NAME)
     run_dir = Path(record.directory)

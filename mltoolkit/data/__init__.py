@@ -1,8 +1,8 @@
 """Loading, schema inference, fingerprints and demo data."""
-from mltoolkit.data.demo import DEMO_SCHEME, DRIFTED_COLUMNS, TARGET, load_demo, make_trial_conversion
+from mltoolkit.data.demo import DEMO_EXPECTATIONS, DEMO_SCHEME, DRIFTED_COLUMNS, TARGET, load_demo, make_trial_conversion
 from mltoolkit.data.fingerprint import DatasetFingerprint, fingerprint
 from mltoolkit.data.experiment import make_experiment_log
-from mltoolkit.data.expectations import DEMO_EXPECTATIONS, Expectations, ValidationReport, check_expectations
+from mltoolkit.data.expectations import Expectations, ValidationReport, check_expectations
 from mltoolkit.data.load import load
 from mltoolkit.data.schema import KINDS, ColumnSchema, Schema, infer_schema
 from mltoolkit.data.split import STRATEGIES, Split, SplitSummary, load_split, save_splits, split_dataset

@@ -9,14 +9,16 @@ something real to find.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from mltoolkit.errors import ConfigError
 
-__all__ = ["make_trial_conversion", "load_demo", "DRIFTED_COLUMNS", "TARGET", "DEMO_SCHEME"]
+__all__ = ["make_trial_conversion", "load_demo", "DRIFTED_COLUMNS", "TARGET", "DEMO_SCHEME", "DEMO_EXPECTATIONS"]
 
 #: Prefix of data source URIs that name the bundled demo data.
 DEMO_SCHEME = "demo://"
@@ -24,6 +26,9 @@ DEMO_SCHEME = "demo://"
 TARGET = "converted"
 #: Columns whose distribution moves when ``drift > 0``.
 DRIFTED_COLUMNS = ("website_visits", "location", "days_in_trial")
+#: Expectations of the demo data (what a team would write for its CRM export), from the demo's own config.
+DEMO_EXPECTATIONS: dict = yaml.safe_load((Path(__file__).with_name("demo_project.yml")).read_text(encoding="utf-8")
+                                         )["data"]["expectations"]
 
 _LOCATIONS = np.array(["United States", "United Kingdom", "Germany", "France", "India",
                        "Brazil", "Canada", "Australia", "Spain", "Japan", "Mexico", "Nigeria"])

@@ -16,7 +16,7 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, SchemaError
 
-__all__ = ["Expectations", "CheckResult", "ValidationReport", "check_expectations", "DEMO_EXPECTATIONS"]
+__all__ = ["Expectations", "CheckResult", "ValidationReport", "check_expectations"]
 
 _TYPES = {
     "numeric": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
@@ -96,20 +96,6 @@ class Expectations:
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
-
-
-#: Expectations of the bundled demo data (what a team would write for its CRM export).
-DEMO_EXPECTATIONS: dict[str, Any] = {
-    "required": ["prospect_id", "signup_date", "location", "company_size", "seniority", "role",
-                 "website_visits", "demo_taken", "days_in_trial", "plan_type"],
-    "types": {"prospect_id": "integer", "signup_date": "datetime", "website_visits": "numeric",
-              "days_in_trial": "numeric", "demo_taken": "boolean"},
-    "ranges": {"website_visits": [0, None], "days_in_trial": [0, 60], "pages_per_visit": [0, None]},
-    "categories": {"seniority": ["junior", "mid", "senior", "director", "executive"],
-                   "plan_type": ["starter", "team", "business", "enterprise"]},
-    "unique": ["prospect_id"],
-    "tolerance": 0.01,
-}
 
 
 @dataclasses.dataclass(frozen=True)

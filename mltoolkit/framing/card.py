@@ -17,8 +17,13 @@ import yaml
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.evaluate.registry import METRICS, check_metric_for_task, task_kind
+from mltoolkit.framing.config import FRAMING_KEYS, DataConfig, ProjectConfig
 
-__all__ = ["RELEASE_LIMITS", "TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card"]
+__all__ = ["RELEASE_LIMITS", "TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card",
+           "card_from_config", "NOT_WRITTEN"]
+
+#: What reports show for a part of the framing the project has not written yet.
+NOT_WRITTEN = "not written yet"
 
 TASKS = ("binary_classification", "multiclass_classification", "regression")
 _BASELINE_KINDS = ("dummy", "value")
@@ -81,10 +86,13 @@ class ProjectCard:
     stakeholders : tuple of str
         Who reads the results.
     monitoring : dict
-        Thresholds the monitoring stage uses (``drift_share``, ``success_threshold``, ...).
+        Thresholds the monitoring stage uses (``drift_share``, ``alpha``, ...).
     release : dict
         Limits checked before a model is released (``max_package_mb``,
         ``max_latency_p99_ms``, ``min_batch_rows_per_s``).
+    data : DataConfig or None
+        Where the data is (sources made absolute) and the roles of its columns
+        (time column, id columns, column kinds, dropped columns).
     """
 
     project: str
@@ -98,6 +106,23 @@ class ProjectCard:
     stakeholders: tuple[str, ...] = ()
     monitoring: dict[str, Any] = dataclasses.field(default_factory=dict)
     release: dict[str, Any] = dataclasses.field(default_factory=dict)
+    data: DataConfig | None = None
+
+    @property
+    def time_column(self) -> str | None:
+        return self.data.time_column if self.data else None
+
+    @property
+    def id_columns(self) -> tuple[str, ...]:
+        return self.data.id_columns if self.data else ()
+
+    @property
+    def column_kinds(self) -> dict[str, str]:
+        return dict(self.data.column_kinds) if self.data else {}
+
+    @property
+    def drop_columns(self) -> tuple[str, ...]:
+        return self.data.drop_columns if self.data else ()
 
     @property
     def task_kind(self) -> str:
@@ -122,6 +147,10 @@ class ProjectCard:
 
         y = pd.Series(y)
         n_missing = int(y.isna().sum())
+        if n_missing == len(y):
+            raise DataError(f"target '{self.target}' has no values in {source} (all {len(y):,} missing); check "
+                            "problem_framing.target in mltoolkit.yml", column=self.target,
+                            parameter="problem_framing.target")
         if n_missing:
             raise DataError(f"target '{self.target}' has {n_missing:,} missing values in {source}; drop those rows "
                             "or fill them before training (a model cannot learn from unknown outcomes)",
@@ -129,24 +158,29 @@ class ProjectCard:
         n_classes = y.nunique()
         if self.task_kind == "regression":
             if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-                raise SchemaError(f"target '{self.target}' in {source} is not numeric ({y.dtype}) but the card's "
-                                  "task is regression; set task to a classification task", column=self.target)
+                raise SchemaError(f"target '{self.target}' in {source} is not numeric ({y.dtype}) but the task is "
+                                  "regression; set problem_framing.task in mltoolkit.yml to a classification task",
+                                  column=self.target, parameter="problem_framing.task")
             return
         if n_classes < 2:
-            raise SchemaError(f"target '{self.target}' in {source} has a single class ({y.iloc[0]!r}); "
+            raise SchemaError(f"target '{self.target}' in {source} has a single class ({y.dropna().iloc[0]!r}); "
                               "a classifier needs at least two", column=self.target)
         if pd.api.types.is_float_dtype(y) and n_classes > 20:
             raise SchemaError(f"target '{self.target}' in {source} looks continuous ({n_classes:,} distinct float "
-                              f"values) but the card's task is {self.task}; use task 'regression'", column=self.target)
+                              f"values) but the task is {self.task}; set problem_framing.task: regression in "
+                              "mltoolkit.yml", column=self.target, parameter="problem_framing.task")
         if self.task_kind == "binary":
             if n_classes != 2:
-                raise SchemaError(f"target '{self.target}' in {source} has {n_classes} classes but the card's task is "
-                                  "binary_classification; use multiclass_classification", column=self.target)
-            labels = {str(v) for v in y.unique()}
+                raise SchemaError(f"target '{self.target}' in {source} has {n_classes} classes but the task is "
+                                  "binary_classification; set problem_framing.task: multiclass_classification in "
+                                  "mltoolkit.yml", column=self.target, parameter="problem_framing.task")
+            labels = {str(v) for v in y.dropna().unique()}
             if self.positive_class is not None and str(self.positive_class) not in labels:
+                values = ", ".join(repr(v) for v in sorted(labels))
                 raise SchemaError(f"positive class {self.positive_class!r} never occurs in target '{self.target}' "
-                                  f"in {source} (values: {sorted(labels)}); fix positive_class in the card",
-                                  column=self.target, parameter="positive_class")
+                                  f"in {source}; set problem_framing.positive_class in mltoolkit.yml (the target's "
+                                  f"values are {values})", column=self.target,
+                                  parameter="problem_framing.positive_class")
 
 
 def _number(value: Any, name: str) -> float:
@@ -168,7 +202,8 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
               constraint_metric: str | None = None, constraint_threshold: float | None = None,
               baseline: str | float = "dummy", baseline_description: str | None = None,
               stakeholders: Sequence[str] = (), monitoring: Mapping[str, Any] | None = None,
-              release: Mapping[str, Any] | None = None) -> ProjectCard:
+              release: Mapping[str, Any] | None = None, data: DataConfig | Mapping[str, Any] | None = None,
+              ) -> ProjectCard:
     """Build and validate a :class:`ProjectCard`.
 
     Parameters
@@ -194,6 +229,8 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
         Thresholds for monitoring (e.g. ``{"drift_share": 0.5}``).
     release : mapping, optional
         Release limits (see :data:`RELEASE_LIMITS` for names and defaults).
+    data : DataConfig or mapping, optional
+        Sources and column roles (the ``data`` section of ``mltoolkit.yml``).
 
     Raises
     ------
@@ -228,12 +265,30 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
         value = _number(baseline, "baseline")
         _check_in_range(metric, value, "baseline")
         base = Baseline("value", value, baseline_description or "the current process")
-    return ProjectCard(project=str(project), business_goal=str(business_goal), decision=str(decision), task=task,
+    if isinstance(data, Mapping):
+        data = _data_from_dict(data)
+    if data is not None and target in data.id_columns + data.drop_columns:
+        raise ConfigError(f"the target '{target}' is also listed in data.id_columns or data.drop_columns of "
+                          "mltoolkit.yml; remove it from there", parameter="data.id_columns", column=target)
+    return ProjectCard(project=str(project), business_goal=str(business_goal or ""), decision=str(decision or ""),
+                       task=task,
                        target=target, success=SuccessCriterion(metric, threshold, constraint_metric,
                                                                constraint_threshold),
                        positive_class=positive_class, baseline=base, stakeholders=tuple(map(str, stakeholders)),
                        monitoring=dict(monitoring or {}),
-                       release={**RELEASE_LIMITS, **{k: float(v) for k, v in (release or {}).items()}})
+                       release={**RELEASE_LIMITS, **{k: float(v) for k, v in (release or {}).items()}}, data=data)
+
+
+def _data_from_dict(raw: Mapping[str, Any]) -> DataConfig:
+    fields = {f.name for f in dataclasses.fields(DataConfig)}
+    unknown = sorted(set(raw) - fields)
+    if unknown:
+        raise ConfigError(f"unknown data key(s) {unknown}; valid keys: {sorted(fields)}", parameter="data")
+    values = dict(raw)
+    for key in ("id_columns", "drop_columns"):
+        values[key] = tuple(values.get(key) or ())
+    values["column_kinds"] = dict(values.get("column_kinds") or {})
+    return DataConfig(**values)
 
 
 def save_card(card: ProjectCard, path: str | Path) -> Path:
@@ -283,6 +338,57 @@ def load_card(path: str | Path) -> ProjectCard:
             positive_class=raw.get("positive_class"),
             baseline="dummy" if baseline.get("kind", "dummy") == "dummy" else baseline.get("value"),
             baseline_description=baseline.get("description"), stakeholders=raw.get("stakeholders") or (),
-            monitoring=raw.get("monitoring") or {}, release=raw.get("release") or {})
+            monitoring=raw.get("monitoring") or {}, release=raw.get("release") or {}, data=raw.get("data"))
     except ConfigError as exc:
         raise ConfigError(f"project card {path}: {exc.message}", path=str(path), parameter=exc.parameter) from None
+    except TypeError as exc:
+        raise ConfigError(f"project card {path}: {exc}", path=str(path)) from None
+
+
+
+def card_from_config(config: ProjectConfig, overrides: Mapping[str, Any] | None = None) -> ProjectCard:
+    """The project card a config describes: its ``problem_framing``, ``data`` and ``monitoring`` sections.
+
+    Parameters
+    ----------
+    config : ProjectConfig
+        From :func:`mltoolkit.framing.load_config`.
+    overrides : mapping, optional
+        Framing values that win over the config (a stage parameter set in a
+        notebook); None values leave the config's value.
+
+    Raises
+    ------
+    ConfigError
+        A missing or invalid value, naming the key to edit in the config file.
+    """
+    framing = dict(config.problem_framing)
+    for key, value in (overrides or {}).items():
+        if key not in FRAMING_KEYS:
+            raise ConfigError(f"unknown problem framing value {key!r}; valid: {', '.join(FRAMING_KEYS)}",
+                              parameter=key)
+        if value is not None:
+            framing[key] = value
+    where = config.path or config.root
+    for key in ("target", "task", "metric", "threshold"):
+        if framing.get(key) in (None, ""):
+            raise ConfigError(f"problem_framing.{key} is not set in {where}; set it (or re-create the project with "
+                              "'mltoolkit init DIR --data FILE --target COLUMN', which decides it from the data)",
+                              path=str(where), parameter=f"problem_framing.{key}")
+    data = dataclasses.replace(config.data, source=config.resolve(config.data.source),
+                               current=config.resolve(config.data.current),
+                               experiment_log=config.resolve(config.data.experiment_log))
+    try:
+        return make_card(
+            project=config.project, task=framing["task"], target=str(framing["target"]), metric=framing["metric"],
+            threshold=framing["threshold"], positive_class=framing.get("positive_class"),
+            constraint_metric=framing.get("constraint_metric"),
+            constraint_threshold=framing.get("constraint_threshold"),
+            business_goal=framing.get("business_goal") or "", decision=framing.get("decision") or "",
+            baseline=framing.get("baseline", "dummy") if framing.get("baseline") is not None else "dummy",
+            baseline_description=framing.get("baseline_description"),
+            stakeholders=framing.get("stakeholders") or (), monitoring=config.monitoring,
+            release=framing.get("release"), data=data)
+    except ConfigError as exc:
+        key = exc.parameter if exc.parameter and exc.parameter.startswith("data") else f"problem_framing.{exc.parameter}"
+        raise ConfigError(f"{exc.message} (set {key} in {where})", path=str(where), parameter=key) from None

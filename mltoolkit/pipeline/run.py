@@ -21,16 +21,15 @@ from typing import Any
 from mltoolkit import __version__
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError, StageError
-from mltoolkit.pipeline.config import ProjectConfig
+from mltoolkit.pipeline.config import CONFIG_NAME, ProjectConfig
 from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
 
 __all__ = ["StageRecord", "RunRecord", "run_pipeline", "project_stages", "read_run", "new_run_dir", "RUN_FILE"]
 
 RUN_FILE = "run.json"
-#: Settings of the config file handed to every stage that declares a parameter of one of these names.
-GLOBAL_PARAMETERS = {"project": ("project_name",), "source": ("source",),
-                     "current": ("current_path",), "table": ("table",), "query": ("query",),
-                     "target": ("target",), "task": ("task",)}
+#: Handed to every stage that declares it: the config file the run follows (the problem-framing stage reads it
+#: into the project card, which every later stage reads).
+GLOBAL_PARAMETERS = ("config_path",)
 
 
 @dataclasses.dataclass
@@ -117,20 +116,11 @@ def _versions() -> dict[str, str]:
             "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
 
 
-def _absolute_source(config: ProjectConfig, source: str) -> str:
-    if "://" in source or Path(source).is_absolute():
-        return source
-    return str((config.root / source).resolve())
-
-
 def stage_parameters(config: ProjectConfig, stage: str, declared: Mapping[str, Any],
                      overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Parameters for one stage: config-wide settings, then the stage's section, then overrides."""
-    values = {"project": config.project, "source": _absolute_source(config, config.source),
-              "current": _absolute_source(config, config.current) if config.current else None,
-              "table": config.table, "query": config.query, "target": config.target, "task": config.task}
-    params = {name: values[key] for key, names in GLOBAL_PARAMETERS.items() for name in names
-              if name in declared and values[key] is not None}
+    """Parameters for one stage: the config file's path, then the stage's ``parameters`` section, then overrides."""
+    values = {"config_path": str(config.path.resolve()) if config.path else str(config.root / CONFIG_NAME)}
+    params = {name: values[name] for name in GLOBAL_PARAMETERS if name in declared}
     params.update(config.parameters.get(stage, {}))
     params.update(overrides.get(stage, {}))
     return params

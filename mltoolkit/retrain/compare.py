@@ -43,6 +43,29 @@ class ModelComparison:
         return to_jsonable(self)
 
 
+_MULTICLASS_LABEL_METRICS = {
+    "accuracy": skm.accuracy_score,
+    "f1_macro": lambda y, p, labels: skm.f1_score(y, p, labels=labels, average="macro", zero_division=0),
+    "f1_weighted": lambda y, p, labels: skm.f1_score(y, p, labels=labels, average="weighted", zero_division=0),
+    "precision_macro": lambda y, p, labels: skm.precision_score(y, p, labels=labels, average="macro", zero_division=0),
+    "recall_macro": lambda y, p, labels: skm.recall_score(y, p, labels=labels, average="macro", zero_division=0),
+}
+
+
+def _multiclass_metric_fn(metric: str, labels: np.ndarray):  # noqa: ANN202
+    """(y, probability matrix with one column per label, which) -> value; labels predicted by the largest probability."""
+    if metric == "roc_auc":
+        return lambda y, s, which: skm.roc_auc_score(y, s, multi_class="ovr", labels=labels)
+    if metric == "log_loss":
+        return lambda y, s, which: skm.log_loss(y, np.clip(s, 1e-15, 1), labels=labels)
+    if metric == "accuracy":
+        return lambda y, s, which: skm.accuracy_score(y, labels[np.argmax(s, axis=1)])
+    if metric in _MULTICLASS_LABEL_METRICS:
+        fn = _MULTICLASS_LABEL_METRICS[metric]
+        return lambda y, s, which: fn(y, labels[np.argmax(s, axis=1)], labels)
+    raise DataError(f"champion/challenger comparison does not support metric {metric!r} yet", parameter="metric")
+
+
 def _metric_fn(metric: str, threshold_champion: float, threshold_challenger: float):  # noqa: ANN202
     """A function (y, score, which) -> value for one resample."""
     if metric in _THRESHOLD_METRICS:
@@ -74,7 +97,8 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
                                 threshold_challenger: float = 0.5, n_boot: int = 500, confidence: float = 0.95,
                                 seed: int = 0, frame: pd.DataFrame | None = None,
                                 slice_columns: Sequence[str] = (),
-                                constraint: tuple[str, float] | None = None) -> ModelComparison:
+                                constraint: tuple[str, float] | None = None,
+                                labels: Sequence[Any] | None = None) -> ModelComparison:
     """Compare two models' scores on the same rows with a paired bootstrap.
 
     Parameters
@@ -82,10 +106,11 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
     y_true : array
         Encoded target (0/1 for binary, values for regression).
     champion_scores, challenger_scores : array
-        Probability of the positive class (binary) or predicted values (regression).
+        Probability of the positive class (binary), probabilities with one
+        column per entry of ``labels`` (multiclass), or predicted values (regression).
     metric : str
         The project card's success metric.
-    kind : {"binary", "regression"}
+    kind : {"binary", "multiclass", "regression"}
     threshold_champion, threshold_challenger : float
         Decision thresholds of threshold-dependent metrics (each model keeps its own).
     frame : DataFrame, optional
@@ -94,16 +119,21 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
         The card's condition on the operating point ("at precision >= 0.3"): a
         challenger that breaks it on these rows is not promoted, however much
         better its primary metric looks (a lower threshold buys recall with precision).
+    labels : sequence, optional
+        Multiclass only: the class of each column of the probability matrices.
     """
     spec = check_metric_for_task(metric, kind)
     y = np.asarray(y_true)
     a, b = np.asarray(champion_scores, dtype=float), np.asarray(challenger_scores, dtype=float)
+    if kind == "multiclass" and labels is None:
+        raise DataError("a multiclass comparison needs the labels of the probability columns", parameter="labels")
     if not len(y) == len(a) == len(b):
         raise DataError("target and both models' scores must have one value per row", parameter="y_true")
     if len(y) < 20:
         raise DataError(f"only {len(y)} held-out rows to compare the models; collect more labeled data",
                         parameter="new_data")
-    fn = _metric_fn(metric, threshold_champion, threshold_challenger)
+    fn = (_multiclass_metric_fn(metric, np.asarray(labels, dtype=object)) if kind == "multiclass"
+          else _metric_fn(metric, threshold_champion, threshold_challenger))
     sign = 1.0 if spec.higher_is_better else -1.0
     champion, challenger = float(fn(y, a, 0)), float(fn(y, b, 1))
     rng = np.random.default_rng(seed)
@@ -112,7 +142,13 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
         idx = rng.integers(0, len(y), len(y))
         if kind == "binary" and len(np.unique(y[idx])) < 2:
             continue
-        diffs.append(sign * (fn(y[idx], b[idx], 1) - fn(y[idx], a[idx], 0)))
+        try:
+            diffs.append(sign * (fn(y[idx], b[idx], 1) - fn(y[idx], a[idx], 0)))
+        except ValueError:  # a resample without some class: ROC AUC is undefined there
+            continue
+    if not diffs:
+        raise DataError(f"{metric} could not be computed on any resample of the {len(y)} held-out rows; collect more "
+                        "labeled data", parameter="new_data")
     alpha = (1 - confidence) / 2
     low, high = (float(np.quantile(diffs, q)) for q in (alpha, 1 - alpha))
     diff = sign * (challenger - champion)
@@ -136,7 +172,7 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
                       f"{c_metric} {'>=' if METRICS[c_metric].higher_is_better else '<='} {c_threshold:g} "
                       f"({c_value:.3g}); keep the champion")
     slices: list[dict[str, Any]] = []
-    if frame is not None and slice_columns:
+    if frame is not None and slice_columns and kind != "multiclass":
         slice_metric = metric if metric in _THRESHOLD_METRICS + ("roc_auc", "pr_auc", "mae", "rmse") else \
             ("f1" if kind == "binary" else "mae")
         for which, scores, thr in (("champion", a, threshold_champion), ("challenger", b, threshold_challenger)):

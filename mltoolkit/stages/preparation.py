@@ -16,7 +16,22 @@ from mltoolkit.models import save_model
 from mltoolkit.prep import LeakageScore, PreprocessingSummary, PrepOptions, build_preprocessor, check_leakage
 from mltoolkit.prep import describe_preprocessor
 
-__all__ = ["PreparationResult", "prepare_data"]
+__all__ = ["PreparationResult", "prepare_data", "decided_schema"]
+
+
+def decided_schema(features: Any, artifacts_dir: str | Path = "artifacts",
+                   overrides: Mapping[str, str] | None = None) -> Schema:
+    """The schema data collection decided (``schema.json``), with ``overrides`` on top; inferred when there is none."""
+    path = Path(artifacts_dir) / "schema.json"
+    if not path.exists():
+        return infer_schema(features, overrides=overrides)
+    saved = Schema.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    kinds = {c.name: c.kind for c in saved.columns if c.name in features.columns and c.overridden}
+    kinds.update(overrides or {})
+    known = {c.name: c for c in saved.columns}
+    if set(features.columns) <= set(known) and not overrides:
+        return Schema(tuple(known[str(c)] for c in features.columns))
+    return infer_schema(features, overrides=kinds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +54,13 @@ def prepare_data(card: ProjectCard, *, data_dir: str | Path = "data", options: M
                  artifacts_dir: str | Path = "artifacts") -> PreparationResult:
     """Fit the preprocessing pipeline on the training split and save it.
 
-    Refuses (:class:`~mltoolkit.errors.SchemaError`) a column that leaks the
-    target, and the schema overrides naming unknown columns. Writes the fitted
-    preprocessor (skops) and ``<artifacts_dir>/preprocessing.json``.
+    The schema is the one data collection decided (``<artifacts_dir>/schema.json``,
+    from inference and the project's ``data.column_kinds``); ``schema_overrides``
+    given here change kinds on top of it. The project's id columns and
+    ``data.drop_columns`` are never features. Refuses
+    (:class:`~mltoolkit.errors.SchemaError`) a column that leaks the target, and
+    schema overrides naming unknown columns. Writes the fitted preprocessor
+    (skops) and ``<artifacts_dir>/preprocessing.json``.
     """
     train = load_split(data_dir, "train")
     if card.target not in train.columns:
@@ -52,8 +71,10 @@ def prepare_data(card: ProjectCard, *, data_dir: str | Path = "data", options: M
         raise SchemaError(f"schema_overrides name column(s) {unknown} not in the training data",
                           column=unknown[0], parameter="schema_overrides")
     opts = PrepOptions.from_dict(options)
+    never = [c for c in (*card.id_columns, *card.drop_columns) if c in train.columns and c not in opts.drop]
+    opts = dataclasses.replace(opts, drop=(*opts.drop, *never))
     features = train.drop(columns=[card.target])
-    schema = infer_schema(features, overrides=schema_overrides)
+    schema = decided_schema(features, artifacts_dir, schema_overrides)
     leakage = check_leakage(train.drop(columns=list(opts.drop)), card.target, task_kind=card.task_kind,
                             positive_class=card.positive_class, threshold=leakage_threshold, allow=allow_leaky,
                             source=f"{data_dir}/train.parquet")

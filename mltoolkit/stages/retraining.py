@@ -64,9 +64,27 @@ def _check_new_data(new: pd.DataFrame, train: pd.DataFrame, target: str, source:
                           column=(missing or extra)[0])
 
 
+def _skipped(art: Path, summary: str) -> RetrainingResult:
+    result = RetrainingResult(False, summary)
+    art.mkdir(parents=True, exist_ok=True)
+    (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    return result
+
+
 def _scores(model: Any, info: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
+    """Positive-class probability (binary), probabilities over the champion's labels (multiclass), or values."""
     kind = info["encoding"]["kind"]
-    return model.predict_proba(X)[:, 1] if kind == "binary" else model.predict(X)
+    if kind == "binary":
+        return model.predict_proba(X)[:, 1]
+    if kind == "multiclass":
+        labels = list(info["encoding"]["labels"])
+        proba = model.predict_proba(X)
+        out = np.zeros((len(X), len(labels)))
+        for j, cls in enumerate(map(str, model.classes_)):  # a class the champion never saw cannot be scored
+            if cls in labels:
+                out[:, labels.index(cls)] = proba[:, j]
+        return out
+    return model.predict(X)
 
 
 def _log_decision(result: RetrainingResult, *, experiment: str, challenger_run: str | None,
@@ -86,13 +104,17 @@ def _log_decision(result: RetrainingResult, *, experiment: str, challenger_run: 
                             "gain_ci_low": c.ci_low, "gain_ci_high": c.ci_high})
 
 
-def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = None, data_dir: str | Path = "data",
+def retrain_stage(card: ProjectCard, *, new_data: str | None = None, new_table: str | None = None, data_dir: str | Path = "data",
                   models_dir: str | Path = "models", artifacts_dir: str | Path = "artifacts",
                   challenger_dir: str | Path = "challenger", window: str = "full", holdout_share: float = 0.3,
                   only_if_recommended: bool = True, auto_promote: bool = False, registry_name: str | None = None,
                   candidates: list[str] | None = None, time_budget_s: float = 30.0, track: bool = True,
                   n_boot: int = 300, seed: int = 42) -> RetrainingResult:
     """Train a challenger on old + new labeled data, compare it with the champion, optionally promote it.
+
+    ``new_data`` None takes the project's current data (``data.current`` of
+    ``mltoolkit.yml``); when there is none, or it carries no labels yet, the
+    stage skips with a note saying so. New data given explicitly must be labeled.
 
     Writes ``<artifacts_dir>/retraining.json`` (its ``summary`` is the sentence the
     executive report shows).
@@ -102,17 +124,24 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
         from mltoolkit.errors import ConfigError
 
         raise ConfigError(f"window must be one of {', '.join(WINDOWS)}, got {window!r}", parameter="window")
+    from_project = new_data is None
+    if from_project and card.data is not None:
+        new_data, new_table = card.data.current, new_table or card.data.current_table
+    if new_data is None:
+        return _skipped(art, "No retraining: the project has no current (production) data with labels. Add it with "
+                             "data.current in mltoolkit.yml (or the retraining stage's new_data).")
     alerts = _read_json(art / "alerts.json")
     if only_if_recommended and alerts and alerts.get("retrain") is False:
-        result = RetrainingResult(False, "Monitoring found no reason to retrain; the production model stays.")
-        (art / "retraining.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
-        return result
+        return _skipped(art, "Monitoring found no reason to retrain; the production model stays.")
     if not (models / "model.skops").exists():
         raise ModelPackageError(f"no champion model at {models / 'model.skops'}: there is nothing to compare a "
                                 "challenger with yet; train the first model with 05_training (it becomes the champion)",
                                 path=str(models / "model.skops"))
     train = load_split(data_dir, "train")
     new = load(new_data, table=new_table)
+    if from_project and (card.target not in new.columns or new[card.target].isna().all()):
+        return _skipped(art, f"No retraining: the current data has no labels yet (target '{card.target}' is "
+                             "missing or empty); it runs once the outcomes are in.")
     _check_new_data(new, train, card.target, str(new_data))
     new = new[new[card.target].notna()].reset_index(drop=True)
     card.check_target(new[card.target], source=str(new_data))
@@ -129,7 +158,7 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
                                        rows={"train": len(combined), "validation": 0, "test": len(holdout)},
                                        target_mean={}, time_range=None))
     save_splits(split, ch / "data")
-    for name in ("data_fingerprint.json", "split.json"):
+    for name in ("data_fingerprint.json", "split.json", "schema.json"):
         if (art / name).exists():
             (ch / "artifacts").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(art / name, ch / "artifacts" / name)
@@ -155,7 +184,7 @@ def retrain_stage(card: ProjectCard, *, new_data: str, new_table: str | None = N
         kind=card.task_kind, threshold_champion=thr_a, threshold_challenger=thr_b, n_boot=n_boot, seed=seed,
         frame=holdout, slice_columns=default_slice_columns(X, exclude=[card.target], max_columns=2),
         constraint=(card.success.constraint_metric, card.success.constraint_threshold)
-        if card.success.constraint_metric else None)
+        if card.success.constraint_metric else None, labels=enc.get("labels") if enc["kind"] == "multiclass" else None)
     promoted = False
     if comparison.verdict == "promote" and auto_promote:
         for suffix in (".skops", ".json"):

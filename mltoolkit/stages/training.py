@@ -10,6 +10,7 @@ from mltoolkit.data import load_split
 from mltoolkit.framing import ProjectCard
 from mltoolkit.drift import build_reference
 from mltoolkit.models import load_model, save_model
+from mltoolkit.stages.preparation import decided_schema
 from mltoolkit.train import TrainingResult, encode_target, log_training, selection_metric, train_models
 
 __all__ = ["train_stage"]
@@ -59,5 +60,7 @@ def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
     (art / "training.json").write_text(json.dumps({**result.to_dict(), "mlflow_run_id": run_id,
                                                     "model_path": str(model_path)}, indent=2), encoding="utf-8")
     if reference_path is not None:  # drift statistics of the training data, for monitoring without it
-        build_reference(train, source=f"{data_dir}/train.parquet").save(reference_path, overwrite=True)
+        kinds = {c.name: c.kind for c in decided_schema(X, art).columns}  # the schema data collection decided
+        build_reference(train, source=f"{data_dir}/train.parquet", schema_overrides=kinds).save(reference_path,
+                                                                                                overwrite=True)
     return result, run_id

@@ -4,6 +4,7 @@ from mltoolkit.widgets.drift import DriftWidget
 from mltoolkit.widgets.eda import EDASummary, EDAWidget
 from mltoolkit.widgets.metrics import MetricsWidget
 from mltoolkit.widgets.monitoring import MonitoringSummary
+from mltoolkit.widgets.monitoring_stage import StageNote, explore_drift, monitoring_summary
 from mltoolkit.widgets.stages import (
     CardSummary,
     CollectionSummary,
@@ -20,5 +21,5 @@ __all__ = [
     "ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary", "MetricsWidget",
     "CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
     "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
-    "RetrainingSummary",
+    "RetrainingSummary", "StageNote", "monitoring_summary", "explore_drift",
 ]

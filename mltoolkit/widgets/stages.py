@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from mltoolkit.framing import ProjectCard
+from mltoolkit.framing import NOT_WRITTEN, ProjectCard
 from mltoolkit.plots import metrics as metric_plots
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.plots.training import plot_candidates, plot_importance
@@ -44,11 +44,15 @@ class CardSummary(_Static):
         c = self.card
         base = (f"{c.baseline.description} ({c.baseline.value:g})" if c.baseline.kind == "value"
                 else f"dummy model: {c.baseline.description}")
-        rows = [("Business goal", c.business_goal or "–"), ("Decision supported", c.decision or "–"),
+        def story(value: str, key: str) -> str:
+            return value or f"{NOT_WRITTEN} (problem_framing.{key} in mltoolkit.yml)"
+
+        rows = [("Business goal", story(c.business_goal, "business_goal")),
+                ("Decision supported", story(c.decision, "decision")),
                 ("ML task", c.task.replace("_", " ")), ("Target", c.target + (f" (positive class: {c.positive_class})"
                                                                                if c.positive_class is not None else "")),
                 ("Success criterion", c.success.describe()), ("Baseline to beat", base),
-                ("Stakeholders", ", ".join(c.stakeholders) or "–")]
+                ("Stakeholders", ", ".join(c.stakeholders) or story("", "stakeholders"))]
         return section(f"Project card: {c.project}", table(rows, ["", ""]))
 
 
@@ -75,6 +79,8 @@ class CollectionSummary(_Static):
         split_rows = [(name, format_number(n), format_share(r.split.target_mean.get(name))
                        if r.split.target_mean.get(name) is not None else "–") for name, n in r.split.rows.items()]
         facts = [("Source", r.source), ("Rows × columns", f"{r.fingerprint.n_rows:,} × {r.fingerprint.n_columns}"),
+                 *([("Rows without a label", f"{r.missing_target_dropped:,} of {r.rows_read:,} left out (the target "
+                     "is missing)")] if r.missing_target_dropped else []),
                  ("Data version", r.fingerprint.short), ("Split", f"{r.split.strategy}, seed {r.split.seed}")]
         return (section("Data", table(facts, ["", ""]))
                 + section(f"Expectations ({len(r.validation.checks)} checks, {len(r.validation.failed)} failed)",
@@ -129,25 +135,43 @@ class TrainingSummary(_Static):
 
 
 class EvaluationSummary(_Static):
-    """Pass or fail against the card, the baseline, the key figures and charts."""
+    """The verdict against the card (met, not met, not established) with its interval, the baseline, warnings, charts."""
+
+    _BADGES = {"met": ("PASS", "good"), "not met": ("FAIL", "critical"), "not established": ("NOT ESTABLISHED", "warning")}
+    _BASELINE_BADGES = {"beats": ("beats baseline", "good"), "does not beat": ("does not beat baseline", "critical"),
+                        "not established": ("baseline not established", "warning")}
 
     def __init__(self, result: EvaluationResult) -> None:
         self.result = result
 
     def __repr__(self) -> str:
-        return f"EvaluationSummary(met={self.result.verdict.met})"
+        return f"EvaluationSummary(verdict={self.result.verdict.verdict!r}, met={self.result.verdict.met})"
 
     def static_html(self) -> str:
         r = self.result
         v = r.verdict
-        head = badge("PASS", "good") if v.met else badge("FAIL", "critical")
-        beats = badge("beats baseline", "good") if v.beats_baseline else badge("does not beat baseline", "critical")
+        head = badge(*self._BADGES[v.verdict])
+        beats = badge(*self._BASELINE_BADGES[v.baseline_verdict])
         b = v.baseline
+        level = f"{v.confidence:.0%}" if v.confidence is not None else ""
+
+        def interval(low: float | None, high: float | None) -> str:
+            return "" if low is None or high is None else \
+                f" ({level} interval {esc(format_number(low))} to {esc(format_number(high))})"
+
+        diff = (f"; difference {esc(format_number(b['difference']))}"
+                f"{interval(b.get('difference_ci_low'), b.get('difference_ci_high'))}"
+                if b.get("difference") is not None else "")
+        notes = "".join(f"<li>{esc(w)}</li>" for w in v.warnings)
+        boot = (f"<p class='mlt-note'>Intervals: percentile bootstrap over the {v.n_test or 0:,} test rows, "
+                f"{v.n_boot:,} resamples.</p>" if v.n_boot else "")
         parts = [section("Verdict", f"<p>{head} {esc(v.message)}</p><p>{beats} {esc(b['metric'])}: model "
                                     f"{esc(format_number(b['model_value']))} vs {esc(b['name'])} "
-                                    f"{esc(format_number(b['value']))}</p>"
+                                    f"{esc(format_number(b['value']))}{diff}</p>"
+                         + (f"<p>{badge('warning', 'warning')} The test rows may not support these figures:</p>"
+                            f"<ul class='mlt-warnings'>{notes}</ul>" if notes else "")
                          + (f"<p class='mlt-note'>Decision threshold {format_number(r.threshold.threshold)}: "
-                            f"{esc(r.threshold.rule)}</p>" if r.threshold else ""))]
+                            f"{esc(r.threshold.rule)}</p>" if r.threshold else "") + boot)]
         figs = []
         if r.curves is not None and r.threshold is not None:
             figs.append(img_tag(metric_plots.plot_confusion_matrix(r.curves, r.threshold.threshold), "confusion matrix"))
@@ -232,6 +256,8 @@ class DeploymentSummary(_Static):
             parts.append(section("Batch prediction", f"<p>{b.rows:,} rows scored in {b.seconds:.1f} s "
                                  f"({b.rows / max(b.seconds, 1e-9):,.0f} rows/s) into {esc(b.output)}</p>"
                                  + (f"<ul>{notes}</ul>" if notes else "")))
+        if r.notes:
+            parts.append(section("Notes", "".join(f"<p>{badge('skipped', 'warning')} {esc(n)}</p>" for n in r.notes)))
         if r.ab_test is not None:
             a = r.ab_test
             level = {"expand": "good", "stop": "critical", "continue": "warning"}[a.recommendation]

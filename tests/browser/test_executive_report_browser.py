@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from mltoolkit.pipeline import init_project, load_project_config, run_pipeline
+from mltoolkit.pipeline import init_demo_project, load_project_config, run_pipeline
 from mltoolkit.report import report_for_run
 
 pytestmark = pytest.mark.slow
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def executive_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report-project")
-    init_project(root, project="Trial <conversion> & co", source="demo://trial_conversion?rows=3000",
+    init_demo_project(root, project="Trial <conversion> & co", source="demo://trial_conversion?rows=3000",
                  current="demo://trial_conversion?rows=2000&seed=7&drift=1")
     # Short searches: the report is under test here, not the models (the defaults run in tests/pipeline).
     quick = {"training": {"time_budget_s": 0}, "evaluation": {"importance_repeats": 0},

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mltoolkit.pipeline import init_project
+from mltoolkit.pipeline import init_demo_project
 
 pytestmark = pytest.mark.slow
 
@@ -18,10 +18,9 @@ def _cli(*args, cwd):
 
 
 def test_retrain_uses_the_latest_run_and_reports_the_decision(tmp_path):
-    config = init_project(tmp_path / "proj", source="demo://trial_conversion?rows=1500")
-    text = config.read_text().replace("stages: [", "stages: [problem_framing, data_collection, data_preparation, "
-                                      "training, evaluation]\n# all: [")
-    config.write_text(text)
+    config = init_demo_project(tmp_path / "proj", source="demo://trial_conversion?rows=1500").config
+    config.write_text(config.read_text() + "stages: [problem_framing, data_collection, data_preparation, training, "
+                      "evaluation]\n")
     run = _cli("run", "-p", "training.time_budget_s=0", "-p", "evaluation.importance_repeats=0",
                cwd=tmp_path / "proj")
     assert run.returncode == 0, run.stderr[-2000:]

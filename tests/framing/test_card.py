@@ -62,7 +62,7 @@ def test_target_checks_against_the_card():
         card.check_target(pd.Series([1, 1, 1]))
     with pytest.raises(DataError, match="2 missing values"):
         card.check_target(pd.Series([1, None, 0, None]))
-    with pytest.raises(SchemaError, match="looks continuous.*use task 'regression'"):
+    with pytest.raises(SchemaError, match="looks continuous.*set problem_framing.task: regression"):
         card.check_target(pd.Series([i * 1.37 for i in range(50)]))
     with pytest.raises(SchemaError, match="positive class 'yes' never occurs"):
         _card(positive_class="yes").check_target(pd.Series(["a", "b"]))

@@ -34,9 +34,10 @@ def _stage(path: Path, params: str, body: str, *, tags=("report-executive",)) ->
 def project(tmp_path):
     root = tmp_path / "proj"
     (root / "notebooks").mkdir(parents=True)
-    _stage(root / "notebooks" / "01_first.ipynb", 'source = "x"  # data\nvalue = 2  # a number',
+    _stage(root / "notebooks" / "01_first.ipynb", 'config_path = None  # the config\nvalue = 2  # a number',
            "import json, os\nos.makedirs('artifacts', exist_ok=True)\n"
-           "json.dump({'value': value, 'source': source}, open('artifacts/first.json', 'w'))\nprint('first', value)")
+           "json.dump({'value': value, 'config': config_path}, open('artifacts/first.json', 'w'))\n"
+           "print('first', value)")
     _stage(root / "notebooks" / "02_second.ipynb", "divisor = 1  # what to divide by",
            "import json\nv = json.load(open('artifacts/first.json'))['value']\nprint('second', v / divisor)")
     (root / "mltoolkit.yml").write_text(
@@ -60,7 +61,7 @@ def test_run_executes_stages_in_order_in_own_directory(project):
     assert (run_dir / "notebooks" / "02_second.ipynb").exists()
     saved = json.loads((run_dir / "run.json").read_text())
     assert [s["status"] for s in saved["stages"]] == ["succeeded", "succeeded"]
-    assert saved["stages"][0]["parameters"] == {"source": str(project / "data.csv"), "value": 6}
+    assert saved["stages"][0]["parameters"] == {"config_path": str(project / "mltoolkit.yml"), "value": 6}
     assert saved["versions"]["mltoolkit"]
     first = json.loads((run_dir / "artifacts" / "first.json").read_text())
     assert first["value"] == 6

@@ -1,0 +1,39 @@
+"""Views of the monitoring stage's result: the monitoring summary and drift explorer, or why monitoring did not run."""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from mltoolkit.stages.monitoring import MonitoringStageResult
+from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.drift import DriftWidget
+from mltoolkit.widgets.html import badge, esc, section
+from mltoolkit.widgets.monitoring import MonitoringSummary
+
+__all__ = ["StageNote", "monitoring_summary", "explore_drift"]
+
+
+class StageNote(ToolkitWidget):
+    """A stage that did not run, and why (shown the same in JupyterLab and reports)."""
+
+    def __init__(self, title: str, note: str) -> None:
+        self.title, self.note = title, note
+
+    def __repr__(self) -> str:
+        return f"StageNote({self.title!r}: {self.note})"
+
+    def static_html(self) -> str:
+        return section(self.title, f"<p>{badge('skipped', 'warning')} {esc(self.note)}</p>")
+
+    def _build(self) -> W.Widget:
+        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
+
+
+def monitoring_summary(result: MonitoringStageResult) -> ToolkitWidget:
+    """The monitoring verdict, or a note saying why monitoring did not run."""
+    return MonitoringSummary(result.report) if result.report is not None else StageNote("Monitoring", result.note)
+
+
+def explore_drift(result: MonitoringStageResult) -> ToolkitWidget:
+    """The drift explorer of the monitoring report, or a note saying why there is none."""
+    return DriftWidget(result.report.drift) if result.report is not None else StageNote("Drift by feature",
+                                                                                       result.note)

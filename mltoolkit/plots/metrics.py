@@ -99,43 +99,62 @@ def plot_confusion_matrix(cm: Mapping[str, int] | ClassificationMetrics | Multic
     return fig
 
 
+def _one_class_note(ax: Axes, curves: ThresholdCurves, what: str) -> None:
+    only = "negative" if curves.n_positive == 0 else "positive"
+    ax.text(0.5, 0.5, f"{what} undefined:\nall {curves.n:,} rows are {only}", ha="center", va="center",
+            fontsize=9, color=COLORS["text"], transform=ax.transAxes)
+
+
 def plot_roc(curves: ThresholdCurves, threshold: float | None = None, ax: Axes | None = None) -> Figure:
-    """ROC curve with its area, the chance diagonal, and the point at ``threshold`` marked."""
+    """ROC curve with its area, the chance diagonal, and the point at ``threshold`` marked.
+
+    Rows holding one class only (a test split can) have no ROC curve: the axes say so.
+    """
     with style_context():
         fig, ax = _new_axes(ax, _SQUARE)
-        ax.plot(np.r_[curves.fpr, 0.0], np.r_[curves.tpr, 0.0], color=COLORS["primary"], linewidth=1.8,
-                label=f"AUC = {curves.roc_auc:.3f}")
+        if curves.one_class:
+            _one_class_note(ax, curves, "ROC curve")
+        else:
+            ax.plot(np.r_[curves.fpr, 0.0], np.r_[curves.tpr, 0.0], color=COLORS["primary"], linewidth=1.8,
+                    label=f"AUC = {curves.roc_auc:.3f}")
         ax.plot([0, 1], [0, 1], color=COLORS["reference"], linestyle="--", linewidth=1)
-        if threshold is not None:
+        if threshold is not None and not curves.one_class:
             p = curves.at(threshold)
             mark_threshold(ax, p["fpr"], p["recall"], p["threshold"])
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate (recall)")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
+        if not curves.one_class:
+            ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_title("ROC curve", loc="left")
     return fig
 
 
 def plot_pr(curves: ThresholdCurves, threshold: float | None = None, ax: Axes | None = None) -> Figure:
-    """Precision-recall curve with average precision, the base rate, and the point at ``threshold`` marked."""
+    """Precision-recall curve with average precision, the base rate, and the point at ``threshold`` marked.
+
+    Rows holding one class only have no precision-recall curve: the axes say so.
+    """
     with style_context():
         fig, ax = _new_axes(ax, _SQUARE)
-        ok = ~np.isnan(curves.precision)
-        ax.plot(curves.recall[ok], curves.precision[ok], color=COLORS["primary"], linewidth=1.8,
-                label=f"AP = {curves.pr_auc:.3f}")
-        base = curves.n_positive / curves.n
-        ax.axhline(base, color=COLORS["reference"], linestyle="--", linewidth=1, label=f"base rate {base:.2f}")
-        if threshold is not None:
-            p = curves.at(threshold)
-            if p["precision"] is not None:
-                mark_threshold(ax, p["recall"], p["precision"], p["threshold"])
+        if curves.one_class:
+            _one_class_note(ax, curves, "Precision-recall curve")
+        else:
+            ok = ~np.isnan(curves.precision)
+            ax.plot(curves.recall[ok], curves.precision[ok], color=COLORS["primary"], linewidth=1.8,
+                    label=f"AP = {curves.pr_auc:.3f}")
+            base = curves.n_positive / curves.n
+            ax.axhline(base, color=COLORS["reference"], linestyle="--", linewidth=1, label=f"base rate {base:.2f}")
+            if threshold is not None:
+                p = curves.at(threshold)
+                if p["precision"] is not None:
+                    mark_threshold(ax, p["recall"], p["precision"], p["threshold"])
+            ax.legend(fontsize=7, frameon=False, loc="lower left")
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
-        ax.legend(fontsize=7, frameon=False, loc="lower left")
         ax.set_title("Precision-recall curve", loc="left")
     return fig
 

@@ -53,6 +53,10 @@ def metrics_panel_html(curves: ThresholdCurves, threshold: float, costs: dict[st
     note = (f"<p class='mlt-note'>{curves.n:,} rows, {format_share(curves.n_positive / curves.n)} positive; "
             f"ROC AUC {format_number(curves.roc_auc)}, average precision {format_number(curves.pr_auc)}. "
             f"Predicted positive when score ≥ threshold.</p>")
+    if curves.one_class:
+        note += (f"<p class='mlt-note'>{badge('one class', 'warning')} Every row is "
+                 f"{'negative' if curves.n_positive == 0 else 'positive'}: ROC AUC and average precision are "
+                 f"undefined, and so is {'recall' if curves.n_positive == 0 else 'the false positive rate'}.</p>")
     return f"<h4>Confusion matrix</h4>{cm}<h4>Metrics</h4>{table}{note}"
 
 

@@ -165,3 +165,74 @@ def test_binary_test_split_with_one_class_reports_undefined_roc_auc(tmp_path, de
     assert result.verdict.value is None and result.verdict.verdict == "not established"
     assert "roc_auc undefined" in result.verdict.message
     assert any("one class only" in w for w in result.warnings)
+
+
+def _multiclass_table(n=600, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    cls = np.array(list("abcd"))[np.clip(((x1 + rng.normal(size=n) + 2) * 1.1).astype(int), 0, 3)]
+    cls[:40] = "e"  # a rare class seen only early: a time split leaves it out of the test period
+    return pd.DataFrame({"date": pd.date_range("2024-01-01", periods=n, freq="D"), "x1": x1, "x2": x2,
+                         "seg": rng.choice(["u", "v"], n), "cls": cls})
+
+
+@pytest.mark.slow
+def test_class_missing_from_time_split_test_period_is_evaluated_with_a_warning(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    card = make_card(project="P", task="multiclass_classification", target="cls", metric="accuracy", threshold=0.5)
+    collect_data(_csv(tmp_path, _multiclass_table()), card, strategy="time", time_column="date", expectations={})
+    prepare_data(card)
+    train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
+    result = evaluate_stage(card, importance_repeats=2, slice_columns=["seg"], n_boot=200)
+    assert result.metrics.labels == ("a", "b", "c", "d", "e") and len(result.metrics.confusion) == 5
+    assert result.metrics.missing_classes == ("e",)
+    assert result.verdict.missing_classes == ("e",)
+    assert any("'e'" in w and "never occurs" in w for w in result.warnings)
+    saved = json.loads((tmp_path / "artifacts" / "evaluation.json").read_text())
+    assert saved["missing_classes"] == ["e"] and saved["verdict"] in ("met", "not met", "not established")
+    assert saved["baseline"]["metric"] == "log_loss" and saved["baseline"]["value"] is not None
+
+
+@pytest.mark.slow
+def test_small_binary_table_gets_interval_and_no_unearned_pass(tmp_path, demo, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    card = _card(metric="roc_auc", threshold=0.6)
+    collect_data(_csv(tmp_path, demo.head(50)), card, expectations={})
+    prepare_data(card)
+    train_stage(card, candidates=["linear"], cv_folds=3, time_budget_s=0, track=False)
+    result = evaluate_stage(card, importance_repeats=0)
+    v = result.verdict
+    assert v.n_test == 10 and v.n_boot == 1000
+    assert v.verdict in ("not established", "not met") and v.met is False
+    if v.value is not None:
+        assert v.ci_low <= v.value <= v.ci_high and "95% CI" in v.message
+    assert any("only 10 test rows" in w for w in v.warnings)
+    saved = json.loads((tmp_path / "artifacts" / "evaluation.json").read_text())
+    assert {"verdict", "ci_low", "ci_high", "warnings", "metric_intervals", "baseline_verdict"} <= set(saved)
+    assert {"name", "metric", "value", "model_value", "difference_ci_low"} <= set(saved["baseline"])
+    card_md = (tmp_path / "artifacts" / "model_card.md").read_text()
+    assert f"Verdict: **{v.verdict}**" in card_md and "only 10 test rows" in card_md
+
+
+@pytest.mark.slow
+def test_binary_test_split_with_one_class_reports_undefined_roc_auc(tmp_path, demo, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    card = _card(metric="roc_auc", threshold=0.6)
+    collect_data(_csv(tmp_path, demo), card)
+    prepare_data(card)
+    train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
+    test = pd.read_parquet("data/test.parquet")
+    test[test["converted"] == 0].to_parquet("data/test.parquet", index=False)
+    result = evaluate_stage(card, importance_repeats=2, slice_columns=["location"], n_boot=200)
+    assert result.metrics.roc_auc is None and result.curves.roc_auc is None
+    assert result.verdict.value is None and result.verdict.verdict == "not established"
+    assert "roc_auc undefined" in result.verdict.message
+    assert any("one class only" in w for w in result.warnings)

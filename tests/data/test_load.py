@@ -148,9 +148,8 @@ def test_sql_times_with_different_offsets_come_back_in_utc(tmp_path):
     from mltoolkit.data.load import _zoned_times_in_utc
 
     plus1, plus2 = dt.timezone(dt.timedelta(hours=1)), dt.timezone(dt.timedelta(hours=2))
-    df = pd.DataFrame({"t": pd.Series([dt.datetime(2024, 1, 1, 10, tzinfo=plus1), dt.datetime(2024, 7, 1, 10, tzinfo=plus2),
-                                       None], dtype=object)})
-    out = _zoned_times_in_utc(df)
+    times = [dt.datetime(2024, 1, 1, 10, tzinfo=plus1), dt.datetime(2024, 7, 1, 10, tzinfo=plus2), None]
+    out = _zoned_times_in_utc(pd.DataFrame({"t": pd.Series(times, dtype=object)}))
     assert out["t"].tolist()[:2] == [pd.Timestamp("2024-01-01 09:00", tz="UTC"), pd.Timestamp("2024-07-01 08:00", tz="UTC")]
     assert pd.isna(out["t"].iloc[2])
 

@@ -28,6 +28,7 @@ class ChunkDrift:
     scores: dict[str, float]  # per column drift score (see ColumnDrift.score)
     performance: dict[str, float | None] | None = None  # actual or estimated metrics of the chunk
     performance_estimated: bool = False
+    target_drifted: bool = False  # the target's own verdict (see DriftResult.target_drifted)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -76,10 +77,13 @@ def drift_by_chunk(
     min_rows : int, default 30
         Chunks with fewer rows are left out (too few to test).
     target, proba_column : str, optional
-        With a probability column, each chunk also gets its performance: actual
-        when the target column has labels, estimated (CBPE) otherwise.
+        The target is judged apart from the features in each chunk
+        (``target_drifted``). With a probability column, each chunk also gets
+        its performance: actual when the target column has labels, estimated
+        (CBPE) otherwise.
     **drift_kwargs
-        Passed to :func:`mltoolkit.drift.detect_drift` (tests, thresholds, ...).
+        Passed to :func:`mltoolkit.drift.detect_drift` (tests, thresholds,
+        ``id_columns``, ...).
     """
     skip = [c for c in (time_column, proba_column) if c]
     profile = isinstance(reference, ReferenceProfile)
@@ -89,9 +93,10 @@ def drift_by_chunk(
         if len(chunk) < min_rows:
             continue
         current_part = chunk[[c for c in chunk.columns if c not in skip]]
+        chunk_target = target if target in current_part.columns else None
         result = detect_drift(reference, current_part, columns=[c for c in ref_cols if c in current_part.columns],
-                              **drift_kwargs) if profile \
-            else detect_drift(reference[ref_cols], current_part, **drift_kwargs)
+                              target=chunk_target, **drift_kwargs) if profile \
+            else detect_drift(reference[ref_cols], current_part, target=chunk_target, **drift_kwargs)
         perf, estimated = None, False
         if proba_column is not None:
             proba = chunk[proba_column].to_numpy(dtype=float)
@@ -103,5 +108,5 @@ def drift_by_chunk(
         out.append(ChunkDrift(label, start, end, len(chunk), result.share_drifted, result.dataset_drift,
                               tuple(result.drifted_columns),
                               {c.column: float(c.score) for c in result.columns if np.isfinite(c.score)},
-                              perf, estimated))
+                              perf, estimated, result.target_drifted))
     return out

@@ -17,11 +17,82 @@ from mltoolkit.drift.reference import ReferenceProfile, build_reference, is_prof
 from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError, DataError
 
-__all__ = ["detect_drift", "choose_test", "compare_columns"]
+__all__ = ["detect_drift", "choose_test", "compare_columns", "excluded_columns"]
 
 _NUMERIC_KINDS = ("numeric",)
 _CATEGORICAL_KINDS = ("categorical", "boolean")
 _MAX_SUMMARY_CATEGORIES = 30
+#: Fewer rows than this in the reference, or fewer distinct values, and no column is taken for a counter.
+_COUNTER_MIN_ROWS = 20
+_COUNTER_MIN_DISTINCT = 10
+
+
+def _counter_reason(s: pd.Series) -> str | None:
+    """Why ``s`` looks like an identifier or counter in the reference (row order or row numbers), or None."""
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        return None
+    values = s.dropna()
+    if len(values) < _COUNTER_MIN_ROWS or values.nunique() < _COUNTER_MIN_DISTINCT:
+        return None
+    if values.is_monotonic_increasing or values.is_monotonic_decreasing:
+        way = "increases" if values.is_monotonic_increasing else "decreases"
+        return f"{way} row after row in the reference, like a counter or time index"
+    whole = values.to_numpy(dtype=float)
+    if values.is_unique and np.all(whole == np.round(whole)) and whole.max() - whole.min() < 2 * len(whole):
+        return "holds a different whole number in every row of the reference, like row numbers or an id"
+    return None
+
+
+def excluded_columns(reference: pd.DataFrame | None, names: Sequence[str], *, time_column: str | None = None,
+                     id_columns: Sequence[str] = (), keep: Sequence[str] = (),
+                     kinds: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Columns of ``names`` left out of drift detection, with the reason (the one place this is decided).
+
+    A time column and identifiers differ between any two periods by design,
+    so comparing them (or letting a classifier learn from them) reports drift
+    that says nothing about the data. Besides the declared ones, a numeric
+    column of the ``reference`` that rises or falls row after row, or holds
+    nearly consecutive whole numbers once each, is taken for an undeclared
+    counter or id; columns in ``keep`` (a test asked for, the target) never are.
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame, optional
+        The reference rows (None for a saved profile: declared columns only).
+    names : sequence of str
+        The columns under consideration.
+    time_column : str, optional
+    id_columns : sequence of str
+    keep : sequence of str
+        Columns never taken for counters.
+    kinds : mapping, optional
+        Kind of each reference column: only ``numeric`` ones can be counters
+        (identifiers and times are left out by kind already).
+
+    Returns
+    -------
+    dict
+        Column name to the reason it is left out, in the order of ``names``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"day": range(100), "x": [1.0, 2.0] * 50, "customer": range(100, 0, -1)})
+    >>> excluded_columns(df, list(df.columns), id_columns=["customer"])
+    {'day': 'increases row after row in the reference, like a counter or time index; pass id_columns=[...] to say so, or tests={column: ...} to compare it anyway', 'customer': 'identifier (id_columns): not compared'}
+    """
+    out: dict[str, str] = {}
+    for name in names:
+        if name == time_column:
+            out[name] = "time column (time_column): it moves between periods by design; not compared"
+        elif name in id_columns:
+            out[name] = "identifier (id_columns): not compared"
+        elif reference is not None and name in reference.columns and name not in keep \
+                and (kinds is None or kinds.get(name) == "numeric"):
+            reason = _counter_reason(reference[name])
+            if reason is not None:
+                out[name] = f"{reason}; pass id_columns=[...] to say so, or tests={{column: ...}} to compare it anyway"
+    return out
 
 
 def choose_test(kind: str, n_reference: int, n_current: int, n_categories: int = 0, small_sample: int = 1000) -> str:
@@ -168,6 +239,21 @@ def _check_frame(df: object, which: str) -> pd.DataFrame:
     return df
 
 
+def _check_declared(names: Sequence[str], target: str | None, time_column: str | None,
+                    id_columns: Sequence[str]) -> None:
+    for name, param in [(target, "target"), (time_column, "time_column"), *((c, "id_columns") for c in id_columns)]:
+        if name is not None and name not in names:
+            raise ConfigError(f"{param} {name!r} is in neither the reference nor the current data; columns are: "
+                              f"{', '.join(map(str, names[:30]))}", column=name, parameter=param)
+
+
+def _skipped_from_profile(profile: ReferenceProfile, name: str, reason: str) -> ColumnDrift:
+    ref = profile.column(name)
+    return ColumnDrift(column=name, kind=ref.kind, test="skipped", statistic=None, p_value=None, threshold=0.0,
+                       drifted=False, score=0.0, missing_reference=ref.n_missing / profile.n_rows if profile.n_rows
+                       else 0.0, missing_current=0.0, n_reference=ref.n, n_current=0, reason=reason)
+
+
 def _check_tests(tests: Mapping[str, str]) -> None:
     bad_tests = {c: t for c, t in tests.items() if t not in set(st.NUMERIC_TESTS) | set(st.CATEGORICAL_TESTS)}
     if bad_tests:
@@ -193,6 +279,9 @@ def detect_drift(
     progress: bool = False,
     n_jobs: int = 2,
     batch_rows: int | None = None,
+    target: str | None = None,
+    time_column: str | None = None,
+    id_columns: Sequence[str] = (),
 ) -> DriftResult:
     """Compare every column of ``current`` with ``reference``.
 
@@ -234,6 +323,17 @@ def detect_drift(
         Threads comparing columns in parallel (numpy releases the GIL while sorting).
     batch_rows : int, optional
         Rows per batch when streaming.
+    target : str, optional
+        The label column: compared like the others, but left out of the share
+        of drifted columns and judged on its own (``DriftResult.target_drifted``).
+    time_column : str, optional
+        Left out (listed as skipped, with the reason): time moves between
+        periods by design.
+    id_columns : sequence of str
+        Identifiers, left out likewise. Numeric columns of a raw reference that
+        rise or fall row after row, or hold nearly consecutive whole numbers
+        once each, are left out too, as undeclared counters or ids (see
+        :func:`excluded_columns`); a test in ``tests`` keeps a column in.
 
     Returns
     -------
@@ -256,7 +356,8 @@ def detect_drift(
     t0 = time.perf_counter()
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be between 0 and 1, got {alpha}", parameter="alpha")
-    tests, thresholds = dict(tests or {}), dict(thresholds or {})
+    tests, thresholds, id_columns = dict(tests or {}), dict(thresholds or {}), list(id_columns)
+    keep = [*tests, *([target] if target else [])]
     if not (isinstance(reference, pd.DataFrame) and isinstance(current, pd.DataFrame)):
         _check_tests(tests)
         if isinstance(reference, pd.DataFrame):
@@ -269,12 +370,26 @@ def detect_drift(
             profile = load_reference(reference)
         else:
             profile = build_reference(reference, schema=schema, batch_rows=batch_rows, progress=progress)
-        return drift_from_profile(profile, current, columns=columns, tests=tests, thresholds=thresholds, alpha=alpha,
-                                  distance_threshold=distance_threshold, drift_share=drift_share,
-                                  small_sample=small_sample, batch_rows=batch_rows, progress=progress)
+        wanted = list(columns) if columns is not None else profile.names
+        _check_declared([*profile.names, *(map(str, current.columns) if isinstance(current, pd.DataFrame) else ())],
+                        target, time_column, id_columns)
+        left_out = excluded_columns(reference if isinstance(reference, pd.DataFrame) else None,
+                                    [c for c in wanted if c in profile.names], time_column=time_column,
+                                    id_columns=id_columns, keep=keep,
+                                    kinds={c: profile.column(c).kind for c in profile.names})
+        result = drift_from_profile(profile, current, columns=[c for c in wanted if c not in left_out], tests=tests,
+                                    thresholds=thresholds, alpha=alpha, distance_threshold=distance_threshold,
+                                    drift_share=drift_share, small_sample=small_sample, batch_rows=batch_rows,
+                                    progress=progress)
+        by_name = {c.column: c for c in result.columns}
+        by_name.update((c, _skipped_from_profile(profile, c, reason)) for c, reason in left_out.items())
+        return DriftResult.from_columns([by_name[c] for c in wanted if c in by_name], result.schema_changes, drift_share=drift_share,
+                                        n_reference=result.n_reference, n_current=result.n_current, target=target,
+                                        elapsed_seconds=time.perf_counter() - t0)
     reference, current = _check_frame(reference, "reference"), _check_frame(current, "current")
     all_cols = list(dict.fromkeys([*map(str, reference.columns), *map(str, current.columns)]))
     wanted = list(columns) if columns is not None else all_cols
+    _check_declared(all_cols, target, time_column, id_columns)
     unknown = [c for c in [*wanted, *tests, *thresholds] if c not in all_cols]
     if unknown:
         raise ConfigError(f"column(s) {', '.join(map(repr, dict.fromkeys(unknown)))} are in neither the reference nor "
@@ -290,10 +405,14 @@ def detect_drift(
             changes.append(SchemaChange("added", c, "in current data, not in reference"))
     ref_schema = schema or infer_schema(reference[common])
     cur_schema = infer_schema(current[common])
+    left_out = excluded_columns(reference, common, time_column=time_column, id_columns=id_columns, keep=keep,
+                                kinds={c: ref_schema.kind(c) for c in common})
 
     def one(name: str) -> tuple[ColumnDrift, SchemaChange | None]:
         kind, cur_kind = ref_schema.kind(name), cur_schema.kind(name)
         ref_s, cur_s = reference[name], current[name]
+        if name in left_out:
+            return _skipped(name, kind, ref_s, cur_s, left_out[name]), None
         numeric_ref = kind in _NUMERIC_KINDS
         if numeric_ref != (cur_kind in _NUMERIC_KINDS) and cur_s.notna().any() and ref_s.notna().any() \
                 and {kind, cur_kind} - {"identifier", "boolean"}:
@@ -305,11 +424,7 @@ def detect_drift(
 
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
         results = list(tqdm(pool.map(one, common), total=len(common), desc="drift", unit="col", disable=not progress))
-    cols = tuple(r[0] for r in results)
     changes += [r[1] for r in results if r[1] is not None]
-    tested = [c for c in cols if c.test != "skipped" or c.drifted]
-    n_drifted = sum(c.drifted for c in tested)
-    share = n_drifted / len(tested) if tested else 0.0
-    return DriftResult(columns=cols, schema_changes=tuple(changes), share_drifted=share, n_drifted=n_drifted,
-                       n_tested=len(tested), drift_share=drift_share, dataset_drift=bool(tested) and share >= drift_share,
-                       n_reference=len(reference), n_current=len(current), elapsed_seconds=time.perf_counter() - t0)
+    return DriftResult.from_columns([r[0] for r in results], changes, drift_share=drift_share,
+                                    n_reference=len(reference), n_current=len(current), target=target,
+                                    elapsed_seconds=time.perf_counter() - t0)

@@ -17,7 +17,8 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import infer_schema
-from mltoolkit.errors import DataError
+from mltoolkit.drift.detect import excluded_columns
+from mltoolkit.errors import ConfigError, DataError
 
 __all__ = ["DomainClassifierResult", "domain_classifier_drift"]
 
@@ -28,7 +29,10 @@ class DomainClassifierResult:
 
     0.5 means the two cannot be told apart (no multivariate drift); 1.0 means
     they are fully separable. ``top_features`` are the columns whose shuffling
-    costs the classifier the most AUC (permutation importance).
+    costs the classifier the most AUC (permutation importance). ``skipped``
+    names the columns it did not learn from, and why: a time column, an
+    identifier or a counter tells any two periods apart without saying
+    anything about the data.
     """
 
     roc_auc: float
@@ -37,6 +41,7 @@ class DomainClassifierResult:
     top_features: tuple[tuple[str, float], ...]
     n_reference: int
     n_current: int
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -50,6 +55,8 @@ def domain_classifier_drift(
     threshold: float = 0.55,
     max_rows: int = 20_000,
     seed: int = 0,
+    time_column: str | None = None,
+    id_columns: Sequence[str] = (),
 ) -> DomainClassifierResult:
     """Train a gradient-boosting model to separate reference from current rows.
 
@@ -58,23 +65,46 @@ def domain_classifier_drift(
     reference, current : pandas.DataFrame
     columns : sequence of str, optional
         Features (default: shared numeric, boolean and categorical columns).
+        Either way the time column, identifiers and undeclared counters
+        (:func:`mltoolkit.drift.excluded_columns`) are left out and listed in
+        ``skipped`` with the reason.
     threshold : float, default 0.55
         Drift when the held-out ROC AUC reaches this.
     max_rows : int, default 20000
         Rows sampled from each side (the verdict needs no more).
     seed : int, default 0
+    time_column : str, optional
+        The time column, left out.
+    id_columns : sequence of str
+        Identifier columns, left out.
 
     Returns
     -------
     DomainClassifierResult
+
+    Raises
+    ------
+    DataError
+        Fewer than 20 rows on a side.
+    ConfigError
+        No column is left to learn from.
     """
     if len(reference) < 20 or len(current) < 20:
         raise DataError(f"the domain classifier needs at least 20 rows per side (reference {len(reference)}, "
                         f"current {len(current)})")
     shared = [c for c in reference.columns if c in current.columns]
+    schema = infer_schema(reference[shared])
+    candidates = list(columns) if columns is not None else shared
+    skipped = excluded_columns(reference, candidates, time_column=time_column, id_columns=id_columns,
+                               kinds={c: schema.kind(c) for c in shared})
     if columns is None:
-        schema = infer_schema(reference[shared])
-        columns = schema.of_kind("numeric", "boolean", "categorical")
+        learnable = set(schema.of_kind("numeric", "boolean", "categorical"))
+        skipped |= {c: f"{schema.kind(c)} column: not a feature of the classifier" for c in candidates
+                    if c not in learnable and c not in skipped}
+    columns = [c for c in candidates if c not in skipped]
+    if not columns:
+        raise ConfigError(f"no column is left for the domain classifier (left out: {', '.join(skipped) or 'none'})",
+                          parameter="columns")
     ref = reference[list(columns)].sample(min(max_rows, len(reference)), random_state=seed)
     cur = current[list(columns)].sample(min(max_rows, len(current)), random_state=seed)
     X = pd.concat([ref, cur], ignore_index=True)
@@ -95,4 +125,4 @@ def domain_classifier_drift(
     order = np.argsort(-imp.importances_mean)
     top = tuple((str(X.columns[i]), float(imp.importances_mean[i])) for i in order[:10] if imp.importances_mean[i] > 0)
     return DomainClassifierResult(roc_auc=auc, threshold=threshold, drifted=auc >= threshold, top_features=top,
-                                  n_reference=len(ref), n_current=len(cur))
+                                  n_reference=len(ref), n_current=len(cur), skipped=skipped)

@@ -70,7 +70,7 @@ def test_empty_reference_or_current_is_named():
 
 
 def test_all_missing_column_in_current_is_reported_as_drift():
-    ref = pd.DataFrame({"x": np.arange(100.0), "c": ["a", "b"] * 50})
+    ref = pd.DataFrame({"x": np.random.default_rng(0).normal(size=100), "c": ["a", "b"] * 50})  # not a counter
     cur = pd.DataFrame({"x": [np.nan] * 100, "c": [None] * 100})
     r = detect_drift(ref, cur)
     assert r.column("x").drifted and "all missing" in r.column("x").reason
@@ -85,7 +85,7 @@ def test_constant_column_does_not_crash():
 
 
 def test_numeric_in_one_text_in_other_is_a_type_change():
-    ref = pd.DataFrame({"x": np.arange(100.0)})
+    ref = pd.DataFrame({"x": np.random.default_rng(0).normal(size=100)})  # not a counter (those are left out)
     cur = pd.DataFrame({"x": ["n/a", "high", "low"] * 33 + ["x"]})
     r = detect_drift(ref, cur)
     assert [c.change for c in r.schema_changes] == ["type_changed"]
@@ -141,3 +141,39 @@ def test_false_alarm_rate_near_nominal_on_repeated_no_drift_samples():
         alarms += [r.column(c).drifted for c in cols]
     rates = alarms / 60
     assert rates.mean() < 0.1  # nominal 5%; the benchmark checks 200 repetitions to within 1 point
+
+
+def test_time_and_identifier_columns_are_listed_as_skipped_with_the_reason(two_years):
+    early, late = two_years
+    r = detect_drift(early, late, time_column="day_index", id_columns=["customer_number"], target="churned")
+    assert r.column("day_index").test == "skipped" and "time column (time_column)" in r.column("day_index").reason
+    assert r.column("customer_number").test == "skipped" and "id_columns" in r.column("customer_number").reason
+    assert not r.column("day_index").drifted and "day_index" not in r.drifted_columns
+
+
+def test_undeclared_counters_and_ids_are_left_out_with_a_reason(two_years):
+    early, late = two_years
+    r = detect_drift(early, late)
+    assert r.column("day_index").test == "skipped" and "row after row" in r.column("day_index").reason
+    assert r.column("customer_number").test == "skipped"
+    assert "whole number in every row" in r.column("customer_number").reason
+    assert r.column("income").test != "skipped" and r.column("visits").test != "skipped"
+    # Asking for a test keeps a column in.
+    assert detect_drift(early, late, tests={"day_index": "ks"}).column("day_index").drifted
+
+
+def test_declared_columns_are_left_out_from_a_profile_too(two_years):
+    from mltoolkit.drift import build_reference
+
+    early, late = two_years
+    r = detect_drift(build_reference(early), late, time_column="day_index", id_columns=["customer_number"])
+    assert [c.column for c in r.columns] == list(early.columns)
+    assert r.column("day_index").test == "skipped" and r.column("customer_number").test == "skipped"
+    with pytest.raises(ConfigError, match="id_columns 'nope'"):
+        detect_drift(early, late, id_columns=["nope"])
+
+
+def test_target_drift_is_reported_whatever_the_share_of_drifted_features(two_years):
+    early, late = two_years
+    r = detect_drift(early, late, target="churned", time_column="date")
+    assert r.target_drifted and not r.dataset_drift and r.n_drifted == 0

@@ -10,7 +10,7 @@ from typing import Any
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.drift.multivariate import DomainClassifierResult
 from mltoolkit.drift.performance import PerformanceDrift
-from mltoolkit.drift.result import DriftResult
+from mltoolkit.drift.result import ColumnDrift, DriftResult, dataset_verdict
 
 __all__ = ["MonitoringAlert", "RetrainingRules", "Recommendation", "build_alerts", "recommend_retraining",
            "write_alerts"]
@@ -20,7 +20,7 @@ __all__ = ["MonitoringAlert", "RetrainingRules", "Recommendation", "build_alerts
 class MonitoringAlert:
     """One breach: what, which column (if any), the value, the threshold, how severe."""
 
-    what: str  # column_drift, dataset_drift, schema_change, missing_values, multivariate_drift, performance
+    what: str  # column_drift, dataset_drift, target_drift, schema_change, missing_values, multivariate_drift, performance
     column: str | None
     value: float | None
     threshold: float | None
@@ -32,11 +32,12 @@ class MonitoringAlert:
 class RetrainingRules:
     """When to recommend retraining. Any rule that fires is a reason."""
 
-    max_drift_share: float = 0.3          # share of drifted columns
+    max_drift_share: float = 0.3          # share of drifted features
     max_performance_drop: float = 0.05    # absolute drop of the monitored metric
     max_domain_auc: float = 0.7           # domain classifier ROC AUC
     on_schema_change: bool = True         # a column removed or its type changed
     on_below_success_threshold: bool = True
+    on_target_drift: bool = True          # the target's distribution moved, whatever the share of features
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,15 +56,18 @@ def build_alerts(drift: DriftResult, *, performance: PerformanceDrift | None = N
     alerts: list[MonitoringAlert] = []
     if drift.dataset_drift:
         alerts.append(MonitoringAlert("dataset_drift", None, drift.share_drifted, drift.drift_share, "critical",
-                                      f"{drift.n_drifted} of {drift.n_tested} columns drifted "
+                                      f"{drift.n_drifted} of {drift.n_tested} features drifted "
                                       f"({100 * drift.share_drifted:.0f}% >= {100 * drift.drift_share:.0f}%)"))
+    target = drift.target_drift
+    if drift.target_drifted and target is not None:
+        alerts.append(MonitoringAlert("target_drift", target.column, _value(target), target.threshold, "critical",
+                                      f"the target '{target.column}' drifted ({_how(target)}): what the model learned "
+                                      "to predict has changed, whatever the share of drifted features "
+                                      f"({drift.n_drifted} of {drift.n_tested})"))
     for c in drift.columns:
-        if c.drifted:
-            value = c.p_value if c.p_value is not None else c.statistic
-            how = f"p = {c.p_value:.2g} < {c.threshold:g}" if c.p_value is not None else (
-                f"{c.test} {c.statistic:.3f} >= {c.threshold:g}" if c.statistic is not None else c.reason)
-            alerts.append(MonitoringAlert("column_drift", c.column, value, c.threshold, "warning",
-                                          f"'{c.column}' drifted ({how})"))
+        if c.drifted and c.column != drift.target:
+            alerts.append(MonitoringAlert("column_drift", c.column, _value(c), c.threshold, "warning",
+                                          f"'{c.column}' drifted ({_how(c)})"))
         jump = c.missing_current - c.missing_reference
         if jump > missing_jump:
             alerts.append(MonitoringAlert("missing_values", c.column, c.missing_current, c.missing_reference + missing_jump,
@@ -83,13 +87,25 @@ def build_alerts(drift: DriftResult, *, performance: PerformanceDrift | None = N
     return alerts
 
 
+def _value(c: ColumnDrift) -> float | None:
+    return c.p_value if c.p_value is not None else c.statistic
+
+
+def _how(c: ColumnDrift) -> str:
+    if c.p_value is not None:
+        return f"p = {c.p_value:.2g} < {c.threshold:g}"
+    return f"{c.test} {c.statistic:.3f} >= {c.threshold:g}" if c.statistic is not None else c.reason
+
+
 def recommend_retraining(drift: DriftResult, *, performance: PerformanceDrift | None = None,
                          domain: DomainClassifierResult | None = None,
                          rules: RetrainingRules = RetrainingRules()) -> Recommendation:
     """Apply the user's rules to the monitoring results."""
     reasons = []
-    if drift.share_drifted >= rules.max_drift_share:
-        reasons.append(f"{100 * drift.share_drifted:.0f}% of columns drifted (rule: {100 * rules.max_drift_share:.0f}%)")
+    if dataset_verdict(drift.columns, rules.max_drift_share, target=drift.target).dataset_drift:
+        reasons.append(f"{100 * drift.share_drifted:.0f}% of features drifted (rule: {100 * rules.max_drift_share:.0f}%)")
+    if rules.on_target_drift and drift.target_drifted:
+        reasons.append(f"the target '{drift.target}' drifted")
     if performance is not None and performance.drop is not None and performance.drop > rules.max_performance_drop:
         reasons.append(f"{performance.metric} dropped by {performance.drop:.3f} (rule: {rules.max_performance_drop:g})")
     if (rules.on_below_success_threshold and performance is not None and performance.current is not None

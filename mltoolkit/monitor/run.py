@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def run_monitoring(
     domain_classifier: bool = True,
     rules: RetrainingRules = RetrainingRules(),
     exclude: tuple[str, ...] = (),
+    id_columns: Sequence[str] = (),
     **drift_kwargs: Any,
 ) -> MonitoringReport:
     """Everything the monitoring stage reports, in one call.
@@ -77,7 +79,8 @@ def run_monitoring(
     current : pandas.DataFrame
         The production batch.
     target : str, optional
-        Label column; target drift is part of the column comparison, and with
+        Label column: target drift is judged on its own and raises its own
+        alert (``target_drift``) whatever the share of drifted features; with
         ``prediction_column`` labels give the actual performance.
     prediction_column : str, optional
         Column of ``current`` (and, if present, ``reference``) with the model's
@@ -88,13 +91,21 @@ def run_monitoring(
     metric, success_threshold : optional
         The monitored metric and the project's success threshold.
     time_column, chunk_freq, chunk_size : optional
-        How to split ``current`` into chunks for drift over time.
+        How to split ``current`` into chunks for drift over time. The time
+        column itself is left out of per-feature and multivariate drift
+        (listed as skipped, with the reason).
     domain_classifier : bool, default True
         Also run the multivariate domain-classifier check.
     rules : RetrainingRules
         When to recommend retraining.
     exclude : tuple of str
-        Columns left out of the comparison (besides the time column).
+        Columns left out of the comparison altogether (not listed).
+    id_columns : sequence of str
+        Identifier columns: left out of per-feature and multivariate drift and
+        listed as skipped. Numeric columns that rise or fall row after row in
+        the reference, or hold nearly consecutive whole numbers once each, are
+        left out the same way as undeclared counters or ids
+        (:func:`mltoolkit.drift.excluded_columns`).
     **drift_kwargs
         Passed to :func:`mltoolkit.drift.detect_drift`.
     """
@@ -102,7 +113,7 @@ def run_monitoring(
         if name is not None and name not in current.columns:
             raise ConfigError(f"{param} {name!r} is not a column of the current data; columns are: "
                               f"{', '.join(map(str, current.columns[:30]))}", column=name, parameter=param)
-    skip = set(exclude) | ({time_column} if time_column else set())
+    skip = set(exclude)
     usage = None
     if is_prediction_log(current):  # the service's bookkeeping columns are not data to compare
         usage = prediction_usage(current)
@@ -110,26 +121,33 @@ def run_monitoring(
     profile = isinstance(reference, ReferenceProfile)
     ref_names = reference.names if profile else list(reference.columns)
     cols = [c for c in dict.fromkeys([*ref_names, *current.columns]) if c not in skip]
+    roles = dict(target=target, time_column=time_column, id_columns=tuple(id_columns))
     if profile:  # statistics only: every profiled column must be in the batch, extra ones are reported
         # As with raw data, a column missing from the batch (labels not arrived yet, a dropped feature) is
         # reported as removed; a column whose type changed is refused by detect_drift.
         drift = detect_drift(reference, current[[c for c in cols if c in current.columns]],
-                             columns=[c for c in cols if c in ref_names and c in current.columns], **drift_kwargs)
+                             columns=[c for c in cols if c in ref_names and c in current.columns], **roles,
+                             **drift_kwargs)
         removed = tuple(SchemaChange("removed", c, "in the reference profile, missing from current data")
                         for c in cols if c in ref_names and c not in current.columns)
         drift = dataclasses.replace(drift, schema_changes=removed + drift.schema_changes)
         domain = None  # the domain classifier learns from rows, which a profile does not keep
     else:
         drift = detect_drift(reference[[c for c in cols if c in ref_names]],
-                             current[[c for c in cols if c in current.columns]], **drift_kwargs)
+                             current[[c for c in cols if c in current.columns]], **roles, **drift_kwargs)
         features = [c for c in ref_names if c in current.columns and c not in skip
                     and c not in (target, prediction_column)]
-        # Kinds are inferred inside: identifiers and time columns never teach the classifier.
-        domain = domain_classifier_drift(reference[features], current[features]) \
-            if domain_classifier and features else None
+        domain = None
+        if domain_classifier and features:
+            try:  # the time column, identifiers and counters never teach the classifier: they are left out inside
+                domain = domain_classifier_drift(reference[features], current[features], time_column=time_column,
+                                                 id_columns=id_columns)
+            except ConfigError:  # every feature is a time, an id or a counter: nothing to learn from
+                domain = None
     chunks = tuple(drift_by_chunk(reference if profile else reference[[c for c in cols if c in ref_names]], current,
                                   time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
-                                  proba_column=prediction_column, threshold=decision_threshold, **drift_kwargs))
+                                  proba_column=prediction_column, threshold=decision_threshold,
+                                  id_columns=tuple(id_columns), **drift_kwargs))
     perf = None
     if prediction_column is not None:
         proba = current[prediction_column].to_numpy(dtype=float)

@@ -22,9 +22,16 @@ SORT_KEYS = {
 
 def _summary_html(result: DriftResult) -> str:
     verdict = badge("dataset drift", "critical") if result.dataset_drift else badge("no dataset drift", "good")
+    target = ""
+    if result.target is not None:
+        target = (f" {badge('target drift', 'critical')} The target '{esc(result.target)}' drifted, whatever the "
+                  "share of drifted features." if result.target_drifted
+                  else f" The target '{esc(result.target)}' did not drift.")
+    left_out = [c.column for c in result.columns if c.test == "skipped" and not c.drifted]
+    skipped = (f" Not compared: {esc(', '.join(left_out))} (see the Note column)." if left_out else "")
     return (f"<p>{verdict} {result.n_drifted} of {result.n_tested} compared columns drifted "
-            f"({format_share(result.share_drifted)}; dataset drift at {format_share(result.drift_share)}). "
-            f"Reference {result.n_reference:,} rows, current {result.n_current:,} rows.</p>")
+            f"({format_share(result.share_drifted)}; dataset drift at {format_share(result.drift_share)}).{target} "
+            f"Reference {result.n_reference:,} rows, current {result.n_current:,} rows.{skipped}</p>")
 
 
 def drift_rows(result: DriftResult, sort: str = "drift score") -> str:

@@ -32,8 +32,13 @@ class MonitoringSummary(ToolkitWidget):
         facts = []
         if r.domain is not None:
             top = ", ".join(f"{name} ({format_number(v)})" for name, v in r.domain.top_features[:5]) or "none"
+            left_out = "; ".join(f"{name}: {reason}" for name, reason in r.domain.skipped.items())
             facts.append(f"<li>Multivariate drift: a classifier separates current from reference rows with ROC AUC "
-                         f"{format_number(r.domain.roc_auc)} (0.5 = indistinguishable); most telling: {esc(top)}.</li>")
+                         f"{format_number(r.domain.roc_auc)} (0.5 = indistinguishable); most telling: {esc(top)}."
+                         + (f" Left out: {esc(left_out)}." if left_out else "") + "</li>")
+        if r.drift.target is not None:
+            moved = "drifted" if r.drift.target_drifted else "did not drift"
+            facts.append(f"<li>Target: '{esc(r.drift.target)}' {moved} (judged apart from the features).</li>")
         if r.performance is not None:
             facts.append(f"<li>Performance: {esc(r.performance.message)}.</li>")
         if r.usage is not None:

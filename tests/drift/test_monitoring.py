@@ -124,3 +124,38 @@ def test_monitoring_from_a_saved_profile_matches_raw_and_says_what_it_skipped():
     raw_unlabeled = run_monitoring(ref, cur.drop(columns=["converted"]), time_column="signup_date")
     assert [(s.change, s.column) for s in raw_unlabeled.drift.schema_changes] == \
         [(s.change, s.column) for s in unlabeled.drift.schema_changes]
+
+
+def test_time_index_and_ids_do_not_teach_the_domain_classifier(two_years):
+    early, late = (df.drop(columns="churned") for df in two_years)
+    with_index = domain_classifier_drift(early, late)
+    assert with_index.roc_auc < 0.6 and not with_index.drifted  # the features are stable; only the index moves
+    assert "row after row" in with_index.skipped["day_index"]
+    assert "whole number" in with_index.skipped["customer_number"]
+    assert with_index.skipped["date"].startswith("datetime column")
+    declared = domain_classifier_drift(early, late, time_column="day_index", id_columns=["customer_number"])
+    assert "time_column" in declared.skipped["day_index"] and "id_columns" in declared.skipped["customer_number"]
+    assert declared.to_dict()["skipped"] == declared.skipped
+
+
+def test_monitoring_leaves_time_and_ids_out_and_alerts_on_the_target_alone(two_years):
+    early, late = two_years
+    report = run_monitoring(early, late, target="churned", time_column="date", id_columns=["customer_number"],
+                            chunk_freq="M")
+    assert report.domain is not None and not report.domain.drifted
+    assert {"date", "customer_number", "day_index"} <= set(report.domain.skipped)
+    skipped = {c.column: c.reason for c in report.drift.columns if c.test == "skipped"}
+    assert "time_column" in skipped["date"] and "id_columns" in skipped["customer_number"]
+    assert "day_index" in skipped
+    assert not report.drift.dataset_drift and report.drift.target_drifted
+    (target_alert,) = [a for a in report.alerts if a.what == "target_drift"]
+    assert target_alert.column == "churned" and target_alert.severity == "critical"
+    assert not any(a.what == "column_drift" and a.column == "churned" for a in report.alerts)
+    assert report.recommendation.retrain and "the target 'churned' drifted" in report.recommendation.reasons
+    assert all(c.target_drifted for c in report.chunks)
+    assert not any(a.what == "multivariate_drift" for a in report.alerts)
+    from mltoolkit.widgets import DriftWidget, MonitoringSummary
+
+    summary = MonitoringSummary(report).static_html()
+    assert "Left out: " in summary and "day_index" in summary and "Target: 'churned' drifted" in summary
+    assert "target drift" in DriftWidget(report.drift).static_html()

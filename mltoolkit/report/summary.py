@@ -49,6 +49,16 @@ class ExecutiveSummary:
         return to_jsonable(self)
 
 
+_VERDICT_STATUS = {"met": "pass", "not met": "fail", "not established": "warn"}
+_VERDICT_ADVICE = {
+    "met": "The model meets its success criterion.",
+    "not met": "The model does not yet meet its success criterion: do not release it as it is.",
+    "not established": "Whether the model meets its success criterion is not established: the test rows are too "
+                       "few to tell (its interval straddles the threshold); collect more labelled data before "
+                       "deciding.",
+}
+
+
 def _read_json(path: Path) -> Any:
     if not path.exists():
         return None
@@ -74,20 +84,22 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
 
     evaluation = _read_json(art / "evaluation.json")
     if evaluation:
-        met = bool(evaluation.get("met"))
+        verdict = evaluation.get("verdict") or ("met" if evaluation.get("met") else "not met")
         kpis.append(KPI("Success metric", f"{evaluation.get('metric', '?')} {_fmt(evaluation.get('value'))}",
                         f"target {evaluation.get('direction', '>=')} {_fmt(evaluation.get('threshold'))}",
-                        "pass" if met else "fail", evaluation.get("message", "")))
+                        _VERDICT_STATUS[verdict], evaluation.get("message", "")))
         baseline = evaluation.get("baseline") or {}
         if baseline:
-            beats = bool(evaluation.get("beats_baseline"))
+            against = evaluation.get("baseline_verdict") or ("beats" if evaluation.get("beats_baseline")
+                                                             else "does not beat")
             compared = baseline.get("metric") or evaluation.get("metric", "")
             kpis.append(KPI("Model vs baseline", f"{compared} {_fmt(baseline.get('model_value', evaluation.get('value')))}",
                             f"{baseline.get('name', 'baseline')} {_fmt(baseline.get('value'))}",
-                            "pass" if beats else "fail",
-                            "the model beats the baseline" if beats else "the model does not beat the baseline"))
-        advice.append("The model meets its success criterion." if met else
-                      "The model does not yet meet its success criterion: do not release it as it is.")
+                            {"beats": "pass", "does not beat": "fail"}.get(against, "warn"),
+                            {"beats": "the model beats the baseline",
+                             "does not beat": "the model does not beat the baseline"}.get(
+                                against, "whether the model beats the baseline is not established on these test rows")))
+        advice.append(_VERDICT_ADVICE[verdict])
     drift = _read_json(art / "drift.json")
     if drift:
         drifted = bool(drift.get("dataset_drift"))

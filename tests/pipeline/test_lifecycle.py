@@ -70,23 +70,28 @@ def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):
     assert len(decisions) == 1 and decisions[0].data.tags["decision"] == retraining["comparison"]["verdict"]
 
 
-def test_stages_run_on_a_scikit_learn_dataset(tmp_path, monkeypatch):
+def test_stages_follow_the_projects_config_on_a_scikit_learn_dataset(tmp_path, monkeypatch):
+    """With a mltoolkit.yml in the working folder, the notebooks' defaults follow it, not the demo's."""
     from sklearn.datasets import load_breast_cancer
 
+    from mltoolkit.pipeline import init_project
+
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'tracking.db'}")
-    frame = load_breast_cancer(as_frame=True).frame
-    frame.to_csv(tmp_path / "cancer.csv", index=False)
-    params = {
-        "problem_framing": {"project_name": "Breast cancer", "target": "target", "positive_class": 1,
-                            "metric": "roc_auc", "threshold": 0.9, "constraint_metric": None,
-                            "constraint_threshold": None, "business_goal": "Flag benign tumours"},
-        "data_collection": {"source": "cancer.csv"},
-        "data_preparation": {},
-        "training": {"time_budget_s": 3, "candidates": ["linear", "hist_gradient_boosting"]},
-        "evaluation": {"importance_repeats": 2},
-    }
-    for stage, values in params.items():
-        execute_notebook(stage_notebook(stage), tmp_path / f"{stage}.ipynb", values, cwd=tmp_path)
-    evaluation = json.loads((tmp_path / "artifacts" / "evaluation.json").read_text())
+    load_breast_cancer(as_frame=True).frame.to_csv(tmp_path / "cancer.csv", index=False)
+    created = init_project(tmp_path / "project", data=str(tmp_path / "cancer.csv"), target="target",
+                           metric="roc_auc", threshold=0.9, project="Breast cancer")
+    assert created.decisions.positive_class == 0  # the minority class (malignant)
+    work = tmp_path / "project"
+    params = {"training": {"time_budget_s": 3, "candidates": ["linear", "hist_gradient_boosting"]},
+              "evaluation": {"importance_repeats": 2}}
+    for stage in ("problem_framing", "data_collection", "data_preparation", "training", "evaluation", "deployment",
+                  "monitoring"):
+        execute_notebook(stage_notebook(stage), work / f"{stage}.ipynb", params.get(stage, {}), cwd=work)
+    evaluation = json.loads((work / "artifacts" / "evaluation.json").read_text())
     assert evaluation["metric"] == "roc_auc" and evaluation["value"] > 0.9 and evaluation["met"] is True
     assert evaluation["beats_baseline"] is True
+    assert "Breast cancer" in (work / "project_card.yml").read_text()
+    deployment = json.loads((work / "artifacts" / "deployment.json").read_text())
+    assert deployment["batch"] is None and deployment["ab_test"] is None  # no current data, no A/B log: notes only
+    monitoring = _html(work / "monitoring.ipynb")
+    assert "no current (production) data" in monitoring and not (work / "artifacts" / "drift.json").exists()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from mltoolkit.framing import make_card
+from mltoolkit.data import DEMO_EXPECTATIONS
 from mltoolkit.stages import collect_data
 from mltoolkit.widgets import CardSummary, CollectionSummary
 
@@ -18,7 +19,7 @@ def test_card_summary_escapes_user_text():
 def test_collection_summary_lists_only_failures_unless_asked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-    result = collect_data("demo://trial_conversion?rows=400", card)
+    result = collect_data("demo://trial_conversion?rows=400", card, expectations=DEMO_EXPECTATIONS)
     compact = CollectionSummary(result).static_html()
     assert f"all {len(result.validation.checks)} checks passed" in compact
     full = CollectionSummary(result, all_checks=True).static_html()

@@ -27,7 +27,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", dest="html_out", type=Path, help="write the EDA report (self-contained HTML) here")
     p.add_argument("--table", help="SQL sources: table to read")
     p.add_argument("--query", help="SQL sources: SELECT query to read")
-    p.add_argument("--encoding", default="utf-8", help="text encoding of CSV files (default utf-8)")
+    p.add_argument("--encoding", help="text encoding of CSV files (default: detected, UTF-8 first)")
     p.add_argument("--sample", type=int, help="profile a random sample of this many rows")
     p.add_argument("--stream", action="store_true",
                    help="read Parquet data (a file or directory) in batches: memory bounded by the batch, not the "

@@ -76,7 +76,7 @@ class BatchCounts:
 def numeric_values(s: pd.Series, kind: str) -> np.ndarray:
     """A column as float64 with NaN for missing values (datetimes as POSIX seconds)."""
     if kind == "datetime":
-        ts = pd.to_datetime(s, errors="coerce", utc=False)
+        ts = pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None)  # zoned times as UTC instants
         out = ts.astype("datetime64[ns]").astype("int64").to_numpy(dtype=np.float64) / 1e9
         out[ts.isna().to_numpy()] = np.nan
         return out

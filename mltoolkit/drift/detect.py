@@ -219,8 +219,9 @@ def compare_columns(name: str, kind: str, ref: pd.Series, cur: pd.Series, *, tes
         if test is None:
             return _skipped(name, kind, ref, cur, "time column: it moves between periods by design; "
                             "pass tests={column: 'ks'} to compare it as epoch seconds"), None
-        as_seconds = [pd.to_datetime(s, errors="coerce").astype("datetime64[ns]").astype("int64").where(s.notna())
-                      / 1e9 for s in (ref, cur)]
+        # utc=True: zoned times compare as the same instants; naive ones are taken as UTC
+        as_seconds = [pd.to_datetime(s, errors="coerce", utc=True).dt.tz_localize(None).astype("datetime64[ns]")
+                      .astype("int64").where(s.notna()) / 1e9 for s in (ref, cur)]
         return _numeric_drift(name, as_seconds[0], as_seconds[1], test, threshold_of, small_sample, seed)
     if kind in ("identifier", "text"):
         return _skipped(name, kind, ref, cur, f"{kind} column: not compared"), None

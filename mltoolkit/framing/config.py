@@ -54,8 +54,8 @@ class DataConfig:
         labels used by retraining. None: those stages skip with a note.
     table, query, current_table : str or None
         SQL sources: table or query of the source, table of the current data.
-    encoding : str
-        Text encoding of CSV files.
+    encoding : str or None
+        Text encoding of CSV files; None detects it (UTF-8 first).
     time_column : str or None
         Column ordering rows in time (time split, drift over time).
     id_columns : tuple of str
@@ -78,7 +78,7 @@ class DataConfig:
     table: str | None = None
     query: str | None = None
     current_table: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None
     time_column: str | None = None
     id_columns: tuple[str, ...] = ()
     column_kinds: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -219,7 +219,7 @@ def _data_config(section: dict[str, Any], path: Path) -> DataConfig:
     return DataConfig(
         source=str(section["source"]), current=_opt_str(section.get("current")), table=_opt_str(section.get("table")),
         query=_opt_str(section.get("query")), current_table=_opt_str(section.get("current_table")),
-        encoding=str(section.get("encoding") or "utf-8"),
+        encoding=_opt_str(section.get("encoding")),
         time_column=None if time_column is None else str(time_column),
         id_columns=_names(section.get("id_columns"), "data.id_columns", path),
         column_kinds={str(k): str(v) for k, v in kinds.items()},

@@ -87,7 +87,7 @@ def collect_data(source: str | None, card: ProjectCard, *, table: str | None = N
         table, query = table or data.table, query or data.query
         encoding = encoding or data.encoding
         time_column = time_column or data.time_column
-    df = load(source, table=table, query=query, encoding=encoding or "utf-8")
+    df = load(source, table=table, query=query, encoding=encoding)
     rows_read, dropped = len(df), 0
     if card.target in df.columns:  # the target's own problems get the most specific message first
         missing = df[card.target].isna()

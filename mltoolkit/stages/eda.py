@@ -15,7 +15,7 @@ __all__ = ["explore_data"]
 
 
 def explore_data(card: ProjectCard, *, data_path: str = "data/train.parquet", table: str | None = None,
-                 query: str | None = None, encoding: str = "utf-8", target: str | None = None,
+                 query: str | None = None, encoding: str | None = None, target: str | None = None,
                  sample_size: int | None = None, schema_overrides: Mapping[str, str] | None = None,
                  artifacts_dir: str | Path = "artifacts", profile_json: str | Path | None = None,
                  progress: bool = False) -> tuple[pd.DataFrame, ProfileResult]:

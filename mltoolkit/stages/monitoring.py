@@ -9,7 +9,7 @@ from typing import Any
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load
 from mltoolkit.drift import open_reference
-from mltoolkit.framing import ProjectCard
+from mltoolkit.framing import ProjectCard, load_card
 from mltoolkit.monitor import MonitoringReport, RetrainingRules, run_monitoring
 
 __all__ = ["MonitoringStageResult", "monitor_stage", "MONITORING_DEFAULTS"]
@@ -32,7 +32,7 @@ class MonitoringStageResult:
         return to_jsonable(self)
 
 
-def monitor_stage(card: ProjectCard, *, reference_path: str | Path = "data/train.parquet",
+def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str | Path = "data/train.parquet",
                   current_path: str | None = None, current_table: str | None = None,
                   target: str | None = None, prediction_column: str | None = None, time_column: str | None = None,
                   chunk_size: int | None = None, settings: Mapping[str, Any] | None = None,
@@ -41,9 +41,11 @@ def monitor_stage(card: ProjectCard, *, reference_path: str | Path = "data/train
 
     Parameters
     ----------
-    card : ProjectCard
-        The project card: current data (``data.current``), target, time and id
-        columns (never tested for drift) and the ``monitoring`` thresholds.
+    card : ProjectCard, path or None
+        The project card (or its file): current data (``data.current``),
+        target, time and id columns (never tested for drift) and the
+        ``monitoring`` thresholds. A card file that does not exist, or None:
+        only the arguments given here are used (``mltoolkit drift``).
     reference_path : path
         Training data, or a saved reference profile (``.json``).
     current_path, current_table : str, optional
@@ -55,27 +57,30 @@ def monitor_stage(card: ProjectCard, *, reference_path: str | Path = "data/train
         Thresholds overriding the card's ``monitoring`` section (keys of
         :data:`MONITORING_DEFAULTS`); None values keep the card's.
     """
-    data = card.data
+    if isinstance(card, (str, Path)):
+        card = load_card(card) if Path(card).exists() else None
+    data = card.data if card is not None else None
     if current_path is None and data is not None:
         current_path, current_table = data.current, current_table or data.current_table
-    chosen = {**MONITORING_DEFAULTS, **card.monitoring,
+    chosen = {**MONITORING_DEFAULTS, **(card.monitoring if card is not None else {}),
               **{k: v for k, v in (settings or {}).items() if v is not None}}
     if current_path is None:
         return MonitoringStageResult(None, "Monitoring did not run: the project has no current (production) data. "
                                            "Add it with data.current in mltoolkit.yml.", chosen)
     reference = open_reference(str(reference_path))
     current = load(current_path, table=current_table)
-    target = target or card.target
+    target = target or (card.target if card is not None else None)
     if target not in current.columns:
         target = None  # unlabelled production data: no target drift, no actual performance
-    time_column = time_column or card.time_column
+    time_column = time_column or (card.time_column if card is not None else None)
     if time_column is not None and time_column not in current.columns:
         time_column = None
     report = run_monitoring(
         reference, current, target=target, prediction_column=prediction_column, time_column=time_column,
         chunk_freq=chosen["chunk_freq"], chunk_size=chunk_size, tests=chosen["tests"],
         thresholds=chosen["thresholds"], alpha=chosen["alpha"], distance_threshold=chosen["distance_threshold"],
-        drift_share=chosen["drift_share"], exclude=tuple(c for c in card.id_columns if c in current.columns),
+        drift_share=chosen["drift_share"],
+        id_columns=tuple(c for c in (card.id_columns if card is not None else ()) if c in current.columns),
         rules=RetrainingRules(max_drift_share=chosen["max_drift_share_rule"],
                               max_domain_auc=chosen["max_domain_auc_rule"]),
         progress=progress,

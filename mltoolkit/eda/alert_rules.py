@@ -66,6 +66,23 @@ def _column_alerts(col: ColumnProfile, n_rows: int, t: type[AlertThresholds]) ->
     return out
 
 
+def _strongest_per_pair(pairs: tuple[CorrelationPair, ...], threshold: float,
+                        target: str | None) -> list[CorrelationPair]:
+    """One pair per two columns (not the target) at or above ``threshold``: its strongest measure, strongest first.
+
+    A pair of numeric columns is measured by Pearson and Spearman alike; one
+    alert per pair is enough, and it names the measure that found it strongest.
+    """
+    best: dict[frozenset[str], CorrelationPair] = {}
+    for p in pairs:
+        if abs(p.value) < threshold or target in (p.a, p.b):
+            continue
+        key = frozenset((p.a, p.b))
+        if key not in best or abs(p.value) > abs(best[key].value):
+            best[key] = p
+    return sorted(best.values(), key=lambda p: -abs(p.value))
+
+
 def find_alerts(
     overview: Overview,
     columns: tuple[ColumnProfile, ...],
@@ -83,11 +100,9 @@ def find_alerts(
                             overview.duplicate_share))
     for col in columns:
         alerts += _column_alerts(col, overview.n_rows, t)
-    target_name = target.column if target else None
-    for p in pairs:
-        if abs(p.value) >= correlation_threshold and target_name not in (p.a, p.b):
-            alerts.append(Alert("high_correlation", (p.a, p.b), "info", f"'{p.a}' and '{p.b}' are highly correlated "
-                                f"({p.method.replace('_', ' ')} {p.value:.2f}); one may be redundant", p.value))
+    for p in _strongest_per_pair(pairs, correlation_threshold, target.column if target else None):
+        alerts.append(Alert("high_correlation", (p.a, p.b), "info", f"'{p.a}' and '{p.b}' are highly correlated "
+                            f"({p.method.replace('_', ' ')} {p.value:.2f}); one may be redundant", p.value))
     if target is not None:
         if target.minority_share is not None and target.minority_share < t.imbalance:
             minority = target.balance[-1]

@@ -16,6 +16,12 @@ with a Python loop over pairs of rows:
   contingency table per categorical pair, built with one ``bincount``.
 - The correlation ratio η between a numeric and a categorical column from
   group sums ``G.T @ X0`` with a sparse one-hot matrix ``G``.
+
+Every measure needs at least :data:`MIN_PAIR_ROWS` rows where both columns are
+present; a pair with fewer gets no value (NaN), not a number read off a
+handful of rows (a correlation ratio of 1.00 between a column that is 96%
+missing and another said nothing about either). The correlation ratio also
+needs more rows than groups: with one row per group it is 1 by construction.
 """
 from __future__ import annotations
 
@@ -25,8 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["pearson_matrix", "pearson_with", "pearson_pairs", "strongest_pairs", "spearman_matrix", "cramers_v_matrix", "correlation_ratio_matrix", "rank_columns"]
+__all__ = ["MIN_PAIR_ROWS", "pearson_matrix", "pearson_with", "pearson_pairs", "strongest_pairs", "spearman_matrix", "cramers_v_matrix", "correlation_ratio_matrix", "rank_columns"]
 
+
+#: Rows where both columns are present below which a pair gets no association value (Pearson, Spearman,
+#: Cramér's V, correlation ratio; in memory, streamed and against the target). With 30 rows the standard error
+#: of a Pearson r near 0 is about 0.19: values from fewer rows are noise presented as a finding.
+MIN_PAIR_ROWS = 30
 
 #: Share of present cells from which the pair sums correct for the few gaps with a sparse matrix.
 _SPARSE_GAPS_FROM = 0.8
@@ -76,6 +87,8 @@ def pearson_matrix(X: np.ndarray, *, dtype: type = np.float64) -> np.ndarray:
         d = np.sqrt(np.diag(cov))
         with np.errstate(invalid="ignore", divide="ignore"):
             r = cov / np.outer(d, d)
+        if X.shape[0] < MIN_PAIR_ROWS:
+            r[:] = np.nan
     else:
         counts = present.sum(axis=0)
         col_mean = np.where(counts > 0, np.nansum(X, axis=0) / np.maximum(counts, 1), 0.0)
@@ -92,7 +105,7 @@ def pearson_matrix(X: np.ndarray, *, dtype: type = np.float64) -> np.ndarray:
             cov = sxy - sx * sx.T / n
             var_i = sxx - sx * sx / n
             r = cov / np.sqrt(var_i * var_i.T)
-            r[n < 2] = np.nan
+            r[n < MIN_PAIR_ROWS] = np.nan
     r = np.clip(r, -1.0, 1.0)
     np.fill_diagonal(r, np.where(np.isnan(np.diag(r)), np.nan, 1.0))
     return r
@@ -106,7 +119,7 @@ def pearson_pairs(X: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         ok = ~(np.isnan(x) | np.isnan(y))
         if not ok.all():
             x, y = x[ok], y[ok]
-        if x.size < 2:
+        if x.size < MIN_PAIR_ROWS:
             continue
         xc, yc = x - x.mean(), y - y.mean()
         den = np.sqrt(np.dot(xc, xc) * np.dot(yc, yc))
@@ -170,7 +183,7 @@ def pearson_with(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     syy = present.T @ (y0 * y0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
-    r[n < 2] = np.nan
+    r[n < MIN_PAIR_ROWS] = np.nan
     return np.clip(r, -1.0, 1.0)
 
 
@@ -219,7 +232,7 @@ def _cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> float:
     if not both.all():
         a, b = a[both], b[both]
     n = a.size
-    if n == 0 or ka < 2 or kb < 2:
+    if n < MIN_PAIR_ROWS or ka < 2 or kb < 2:
         return float("nan")
     table = np.bincount(a.astype(np.int64) * kb + b, minlength=ka * kb)
     nz = np.flatnonzero(table)
@@ -234,11 +247,17 @@ def _cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> float:
     return float(np.sqrt(max(chi2, 0.0) / (n * (min(r_used, c_used) - 1))))
 
 
+def too_few_rows(n: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Where a correlation ratio gets no value: fewer than :data:`MIN_PAIR_ROWS` rows, or no more rows than groups."""
+    return (n < MIN_PAIR_ROWS) | (n <= groups)
+
+
 def correlation_ratio_matrix(X: np.ndarray, codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
     """Correlation ratio η of each numeric column (of ``X``) given each categorical column.
 
     Returns an array of shape (numeric, categorical); rows where either value is
-    missing are left out of that pair.
+    missing are left out of that pair, and a pair with too few rows left
+    (:func:`too_few_rows`) is NaN.
     """
     X = np.asarray(X, dtype=np.float64)
     present = ~np.isnan(X)
@@ -266,6 +285,6 @@ def correlation_ratio_matrix(X: np.ndarray, codes: list[np.ndarray], sizes: list
             ss_total = s2.sum(axis=0) - total * total / n
             ss_between = np.nansum(np.where(cnt > 0, s1 * s1 / cnt, 0.0), axis=0) - total * total / n
             eta = np.sqrt(np.clip(ss_between / ss_total, 0.0, 1.0))
-        eta[(n < 2) | ~(ss_total > 0)] = np.nan
+        eta[too_few_rows(n, (cnt > 0).sum(axis=0)) | ~(ss_total > 0)] = np.nan
         out[:, j] = eta
     return out

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit.eda.result import _Result
+from mltoolkit.eda.target_analysis import check_target_present
 from mltoolkit.errors import ConfigError
 
 __all__ = ["FeatureTargetSummary", "feature_vs_target"]
@@ -67,6 +68,13 @@ def feature_vs_target(
     -------
     FeatureTargetSummary
 
+    Raises
+    ------
+    ConfigError
+        ``feature`` or ``target`` is not a column.
+    DataError
+        The target has no value.
+
     Examples
     --------
     >>> df = pd.DataFrame({"x": [1, 2, 3, 4], "y": [0, 0, 1, 1]})
@@ -79,6 +87,7 @@ def feature_vs_target(
                               column=name, parameter=param)
     y = df[target]
     keep = y.notna().to_numpy()
+    check_target_present(str(target), int(keep.sum()), len(df))
     y = y[keep]
     x = df[feature][keep]
     is_regression = pd.api.types.is_float_dtype(y.dtype) and y.nunique() > 20

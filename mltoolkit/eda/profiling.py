@@ -25,7 +25,7 @@ from mltoolkit.eda.correlation import (
     strongest_pairs,
 )
 from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
-from mltoolkit.eda.target_analysis import analyze_target
+from mltoolkit.eda.target_analysis import analyze_target, check_target_present
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.stream import is_dask, is_streamable
 
@@ -95,7 +95,7 @@ def profile(
     Raises
     ------
     DataError
-        The table is empty.
+        The table is empty, or the target column has no value.
     ConfigError
         ``target`` is not a column, or an argument is out of range.
     SchemaError
@@ -129,6 +129,8 @@ def profile(
         raise ConfigError(f"target column {target!r} is not in the data; columns are: "
                           f"{', '.join(map(str, df.columns[:30]))}{' ...' if df.shape[1] > 30 else ''}",
                           column=target, parameter="target")
+    if target is not None:
+        check_target_present(target, int(df[target].notna().sum()), len(df))
     if sample is not None and (not isinstance(sample, (int, np.integer)) or sample < 1):
         raise ConfigError(f"sample must be a positive number of rows, got {sample!r}", parameter="sample")
     if not 0 < correlation_threshold <= 1:

@@ -4,6 +4,9 @@
   cross products of the shifted numeric block), as :func:`mltoolkit.eda.correlation.pearson_matrix`.
 - The correlation ratio from per-category counts, sums and sums of squares.
 - Cramér's V from merged crosstabs (:class:`mltoolkit.eda.stream_stats.Crosstab`).
+
+Pairs with fewer than :data:`mltoolkit.eda.correlation.MIN_PAIR_ROWS` rows where
+both are present get no value, as in memory.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltoolkit.eda.correlation import MIN_PAIR_ROWS, too_few_rows
 from mltoolkit.eda.profiling import MAX_CRAMERS_CATEGORIES, _matrix, _top_pairs
 from mltoolkit.eda.result import CategoryCount, ColumnProfile, Correlations, FeatureAssociation, TargetAnalysis
 from mltoolkit.eda.stream_pass import FirstPass, StreamPlan
@@ -41,7 +45,7 @@ def _pearson(stats: FirstPass, rows: list[int], cols: list[int]) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
         r = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
-    r[n < 2] = np.nan
+    r[n < MIN_PAIR_ROWS] = np.nan
     return np.clip(r, -1.0, 1.0)
 
 
@@ -54,7 +58,7 @@ def _eta(table: KeyedTable, cols: list[int]) -> np.ndarray:
         ss_total = s2.sum(axis=0) - total * total / n
         ss_between = np.where(cnt > 0, s1 * s1 / np.where(cnt > 0, cnt, 1.0), 0.0).sum(axis=0) - total * total / n
         eta = np.sqrt(np.clip(ss_between / ss_total, 0.0, 1.0))
-    eta[(n < 2) | ~(ss_total > 0)] = np.nan
+    eta[too_few_rows(n, (cnt > 0).sum(axis=0)) | ~(ss_total > 0)] = np.nan
     return eta
 
 

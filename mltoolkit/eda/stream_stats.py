@@ -27,6 +27,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from mltoolkit.eda.correlation import MIN_PAIR_ROWS
+
 __all__ = ["DistinctSketch", "KeyedTable", "Crosstab", "value_hashes", "RowHashSet", "SequenceHash", "mix64", "float_hashes",
            "DISTINCT_LIMIT", "ROW_HASH_LIMIT"]
 
@@ -251,7 +253,7 @@ class Crosstab:
         rows = np.bincount(ia, weights=self.counts)
         cols = np.bincount(ib, weights=self.counts)
         r_used, c_used = np.count_nonzero(rows), np.count_nonzero(cols)
-        if n == 0 or r_used < 2 or c_used < 2:
+        if n < MIN_PAIR_ROWS or r_used < 2 or c_used < 2:
             return float("nan")
         chi2 = n * (float(np.sum(self.counts * self.counts / (rows[ia] * cols[ib]))) - 1.0)
         return float(np.sqrt(max(chi2, 0.0) / (n * (min(r_used, c_used) - 1))))

@@ -51,6 +51,7 @@ from mltoolkit.eda.result import (
     CategoricalStats, CategoryCount, ColumnProfile, DatetimeStats, Histogram, NumericStats, Overview, ProfileResult,
     TextStats,
 )
+from mltoolkit.eda.target_analysis import check_target_present
 from mltoolkit.eda.stream_assoc import _category_order, _names, correlations_from_sums, target_from_sums
 from mltoolkit.eda.stream_pass import (
     FirstPass, HistogramPlan, Histograms, StreamPlan, first_pass, numeric_block, second_pass,
@@ -174,6 +175,8 @@ def profile_stream(
                            desc="profiling, pass 2 of 2 (histograms)").counts
     notes: list[str] = []
     columns = _columns(head, schema, plan, stats, hist_plan, hists, top_categories, notes)
+    if target is not None:
+        check_target_present(target, next(c.count for c in columns if c.name == target), stats.n_rows)
     overview = _overview(stats, columns, kinds, row_hash_limit, notes)
     correlations = correlations_from_sums(plan, stats, columns, kinds, matrix_limit)
     target_result = (target_from_sums(plan, stats, columns, kinds, target, head[target].dtype, notes)

@@ -7,10 +7,25 @@ import pandas as pd
 from mltoolkit.eda.column_stats import as_float_array, numeric_stats
 from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix, pearson_with
 from mltoolkit.eda.result import CategoryCount, FeatureAssociation, TargetAnalysis
+from mltoolkit.errors import DataError
 
-__all__ = ["target_task", "analyze_target"]
+__all__ = ["target_task", "analyze_target", "check_target_present"]
 
 _MAX_CLASSES = 20
+
+
+def check_target_present(target: str, n_present: int, n_rows: int) -> None:
+    """Refuse a target column without a single value: nothing can be analysed against it.
+
+    Raises
+    ------
+    DataError
+        ``n_present`` is 0 (with ``column`` and ``parameter="target"``).
+    """
+    if n_rows and n_present == 0:
+        raise DataError(f"target column {target!r} is entirely missing ({n_rows:,} of {n_rows:,} rows); "
+                        "fill it in, pass another target, or leave the target out to profile the features alone",
+                        column=target, parameter="target")
 
 
 def target_task(s: pd.Series, kind: str) -> str:

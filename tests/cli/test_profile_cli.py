@@ -108,3 +108,13 @@ def test_stream_needs_parquet_data(tmp_path):
     run = _mltoolkit("profile", path, "--stream")
     assert run.returncode == 2
     assert "--stream reads a Parquet file or a directory" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_all_missing_target_is_one_line_naming_it_and_exit_2(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": range(50), "b": ["x", "y"] * 25, "y": [None] * 50}).to_csv(path, index=False)
+    run = _mltoolkit("profile", path, "--target", "y")
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().count("\n") == 0
+    assert "target column 'y' is entirely missing" in run.stderr and "leave the target out" in run.stderr
+    assert "Traceback" not in run.stderr and "IndexError" not in run.stderr

@@ -43,3 +43,11 @@ def test_regression_target_uses_means():
 def test_unknown_column_is_named():
     with pytest.raises(ConfigError, match="'nope'"):
         feature_vs_target(pd.DataFrame({"a": [1]}), "nope", "a")
+
+
+def test_all_missing_target_is_a_data_error_not_an_index_error():
+    from mltoolkit.errors import DataError
+
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [np.nan, np.nan, np.nan]})
+    with pytest.raises(DataError, match="target column 'y' is entirely missing"):
+        feature_vs_target(df, "x", "y")

@@ -201,3 +201,45 @@ def test_wide_data_keeps_top_pairs_instead_of_matrices():
     r = profile(df, matrix_limit=20)
     assert not any(m.method == "pearson" for m in r.correlations.matrices)
     assert r.correlations.top_pairs[0].value == pytest.approx(1.0)
+
+
+def test_each_correlated_pair_gets_one_alert_naming_its_strongest_measure():
+    rng = np.random.default_rng(20)
+    a = rng.normal(size=1000)
+    df = pd.DataFrame({"a": a, "b": 2 * a + 0.01 * rng.normal(size=1000), "c": np.exp(a)})  # c: Spearman 1, Pearson less
+    r = profile(df)
+    alerts = [x for x in r.alerts if x.type == "high_correlation"]
+    assert sorted(tuple(sorted(x.columns)) for x in alerts) == [("a", "b"), ("a", "c"), ("b", "c")]
+    ac = next(x for x in alerts if set(x.columns) == {"a", "c"})
+    assert "spearman 1.00" in ac.message and ac.value == pytest.approx(stats.spearmanr(a, df["c"]).statistic)
+
+
+def test_pairs_with_fewer_than_min_rows_present_together_get_no_association():
+    rng = np.random.default_rng(21)
+    n = 1000
+    g = rng.choice(list("pqrstuvwxyz"), n)
+    sparse = np.full(n, np.nan)
+    present = rng.choice(n, 20, replace=False)  # 98% missing: 20 rows with any other column, under the 30 needed
+    sparse[present] = rng.normal(size=20)
+    ok = np.full(n, np.nan)
+    ok[rng.choice(n, 40, replace=False)] = 1.0
+    ok[~np.isnan(ok)] = rng.normal(size=40)
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"sparse": sparse, "ok": ok, "x": x, "g": g,
+                       "cat_sparse": np.where(np.isnan(sparse), None, g)})
+    r = profile(df, target="x")
+    pairs = {(frozenset((p.a, p.b)), p.method) for p in r.correlations.top_pairs}
+    assert not any("sparse" in cols for cols, _ in pairs)
+    assert (frozenset(("ok", "x")), "pearson") in pairs
+    assert "sparse" not in [a.feature for a in r.target.associations]
+    assert "cat_sparse" not in [a.feature for a in r.target.associations]
+    matrix = next(m for m in r.correlations.matrices if m.method == "pearson")
+    assert matrix.values[matrix.columns.index("sparse")][matrix.columns.index("x")] is None
+    assert not any(a.type == "high_correlation" and "sparse" in a.columns for a in r.alerts)
+
+
+def test_all_missing_target_is_a_data_error_naming_it():
+    df = pd.DataFrame({"x": np.arange(100.0), "y": np.full(100, np.nan)})
+    with pytest.raises(DataError, match=r"target column 'y' is entirely missing .*leave the target out") as info:
+        profile(df, target="y")
+    assert info.value.facts["column"] == "y"

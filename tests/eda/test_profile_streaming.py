@@ -197,3 +197,26 @@ def test_all_numeric_parquet_streams(tmp_path):
         assert cb.numeric.mean == pytest.approx(ca.numeric.mean, rel=1e-12)
     np.testing.assert_allclose(sorted(p.value for p in b.correlations.top_pairs if p.method == "pearson"),
                                sorted(p.value for p in a.correlations.top_pairs if p.method == "pearson"), rtol=1e-9)
+
+
+def test_streamed_pairs_with_too_few_rows_together_get_no_association(tmp_path):
+    rng = np.random.default_rng(22)
+    n = 2000
+    sparse = np.full(n, np.nan)
+    sparse[rng.choice(n, 20, replace=False)] = rng.normal(size=20)  # 20 rows present, under the 30 needed
+    g = rng.choice(list("pqrstuvwxyz"), n)
+    df = pd.DataFrame({"sparse": sparse, "x": rng.normal(size=n), "g": g,
+                       "cat_sparse": np.where(np.isnan(sparse), None, g), "y": rng.integers(0, 2, n)})
+    df.to_parquet(tmp_path / "d.parquet")
+    r = profile_stream(tmp_path / "d.parquet", target="y", batch_rows=500)
+    assert not any("sparse" in (p.a, p.b) for p in r.correlations.top_pairs)
+    assert not any("sparse" in a.feature for a in r.target.associations)
+    assert any({p.a, p.b} == {"x", "g"} for p in r.correlations.top_pairs)
+
+
+def test_streamed_all_missing_target_is_a_data_error(tmp_path):
+    from mltoolkit.errors import DataError
+
+    pd.DataFrame({"x": np.arange(300.0), "y": np.full(300, np.nan)}).to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(DataError, match="target column 'y' is entirely missing"):
+        profile_stream(tmp_path / "d.parquet", target="y", batch_rows=100)

@@ -585,8 +585,9 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")  # the project's store, as in runs
     notebook = project_stages(root)["retraining"]
     out = execute_notebook(notebook, run_dir / "notebooks" / f"retrain-{notebook.name}", params, cwd=run_dir)
-    summary = json.loads((run_dir / "artifacts" / "retraining.json").read_text())["summary"]
-    print(summary)
+    from mltoolkit.artifacts import read_artifact
+
+    print(read_artifact(run_dir / "artifacts", "retraining").summary)
     print(f"executed notebook: {out}")
     return 0
 

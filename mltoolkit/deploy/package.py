@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit import __version__
+from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load_split
 from mltoolkit.deploy.input_schema import InputSchema, infer_input_schema, probe_records
 from mltoolkit.deploy.records import check_records, frame_from_columns
@@ -129,7 +130,7 @@ def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model
     train = load_split(data_dir, "train")
     schema = infer_input_schema(train, info["features"])
     art = Path(artifacts_dir)
-    evaluation = json.loads((art / "evaluation.json").read_text()) if (art / "evaluation.json").exists() else {}
+    verdict = read_artifact(art, "evaluation")
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -148,7 +149,7 @@ def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model
         shutil.copyfile(reference, tmp / "reference.json")
     files = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}
     manifest = {"mltoolkit_version": __version__, "target": info.get("target"), "task": info.get("task"),
-                "decision_threshold": evaluation.get("decision_threshold"), "mlflow_run_id": info.get("mlflow_run_id"),
+                "decision_threshold": verdict.decision_threshold if verdict is not None else None, "mlflow_run_id": info.get("mlflow_run_id"),
                 "data_fingerprint": info.get("data_fingerprint"), "files": files}
     (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if out.exists():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.artifacts import data_version, read_artifact
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.pipeline.run import RUN_FILE, RunRecord, read_run
 
@@ -45,42 +46,34 @@ class RunComparison:
         return to_jsonable(self)
 
 
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    except ValueError:
-        return None
-
-
 def summarize_run(record: RunRecord) -> RunSummary:
     """Key facts of one run, from its record and artifacts."""
     art = Path(record.directory) / "artifacts"
     metrics: dict[str, float | None] = {}
     mlflow_run_id = None
-    evaluation = _json(art / "evaluation.json")
-    if evaluation:
-        metrics[f"test {evaluation.get('metric', 'metric')}"] = evaluation.get("value")
-        if (evaluation.get("baseline") or {}).get("value") is not None:
-            metrics["baseline"] = evaluation["baseline"]["value"]
-        mlflow_run_id = evaluation.get("mlflow_run_id")
-    training = _json(art / "training.json")
-    if training:
-        mlflow_run_id = training.get("mlflow_run_id") or mlflow_run_id
-        metrics[f"cv {training.get('metric', 'score')}"] = training.get("best_score")
-    retraining = _json(art / "retraining.json")
-    if retraining and retraining.get("comparison"):
-        metrics["challenger gain"] = retraining["comparison"].get("difference")
-    drift = _json(art / "drift.json")
-    if drift:
-        metrics["drift share"] = drift.get("share_drifted")
-    alerts = _json(art / "alerts.json")
+    evaluation = read_artifact(art, "evaluation")
+    if evaluation is not None:
+        metrics[f"test {evaluation.metric}"] = evaluation.value
+        if evaluation.baseline.get("value") is not None:
+            metrics["baseline"] = evaluation.baseline["value"]
+    training = read_artifact(art, "training")
+    if training is not None:
+        mlflow_run_id = training.mlflow_run_id
+        metrics[f"cv {training.metric}"] = training.best_score
+    retraining = read_artifact(art, "retraining")
+    if retraining is not None and retraining.comparison is not None:
+        metrics["challenger gain"] = retraining.comparison.difference
+    drift = read_artifact(art, "drift")
+    if drift is not None:
+        metrics["drift share"] = drift.share_drifted
+    alerts = read_artifact(art, "alerts")
     if alerts is not None:
-        items = alerts.get("alerts", []) if isinstance(alerts, dict) else alerts
-        metrics["alerts"] = float(len(items))
-    fp = record.dataset_fingerprint or _json(art / "data_fingerprint.json") or {}
+        metrics["alerts"] = float(len(alerts.alerts))
+    version = data_version(record.directory)
+    short = (record.dataset_fingerprint or {}).get("short") or (version.short if version else None)
     return RunSummary(
         run_id=record.run_id, directory=record.directory, created=record.created, status=record.status,
-        stages=tuple(s.stage for s in record.stages), data_version=fp.get("short"),
+        stages=tuple(s.stage for s in record.stages), data_version=short,
         parameters={s.stage: dict(s.parameters) for s in record.stages}, metrics=metrics,
         mlflow_run_id=mlflow_run_id,
     )

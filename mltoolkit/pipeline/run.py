@@ -20,6 +20,7 @@ from typing import Any
 
 from mltoolkit import __version__
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.artifacts import data_version
 from mltoolkit.errors import ConfigError, DataError, StageError
 from mltoolkit.pipeline.config import CONFIG_NAME, ProjectConfig
 from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
@@ -245,16 +246,9 @@ def run_pipeline(
 
 
 def _fingerprint(directory: Path) -> dict[str, Any] | None:
-    """The data version a stage recorded: data collection's fingerprint, else the EDA profile's."""
-    for name, key in (("data_fingerprint.json", None), ("eda_profile.json", "fingerprint")):
-        path = directory / "artifacts" / name
-        if path.exists():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:
-                continue
-            return data.get(key) if key else data
-    return None
+    """The data version a stage recorded (see :func:`mltoolkit.artifacts.data_version`)."""
+    version = data_version(directory)
+    return to_jsonable(version) if version is not None else None
 
 
 def _latest_run(root: Path) -> Path:

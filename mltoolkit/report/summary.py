@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.artifacts import data_version, read_artifact
 from mltoolkit.pipeline.run import RunRecord, read_run
 
 __all__ = ["KPI", "ExecutiveSummary", "collect_summary"]
@@ -59,15 +60,6 @@ _VERDICT_ADVICE = {
 }
 
 
-def _read_json(path: Path) -> Any:
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -82,48 +74,47 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
     kpis: list[KPI] = []
     advice: list[str] = []
 
-    evaluation = _read_json(art / "evaluation.json")
-    if evaluation:
-        verdict = evaluation.get("verdict") or ("met" if evaluation.get("met") else "not met")
-        kpis.append(KPI("Success metric", f"{evaluation.get('metric', '?')} {_fmt(evaluation.get('value'))}",
-                        f"target {evaluation.get('direction', '>=')} {_fmt(evaluation.get('threshold'))}",
-                        _VERDICT_STATUS[verdict], evaluation.get("message", "")))
-        baseline = evaluation.get("baseline") or {}
+    evaluation = read_artifact(art, "evaluation")
+    if evaluation is not None:
+        verdict = evaluation.verdict
+        kpis.append(KPI("Success metric", f"{evaluation.metric} {_fmt(evaluation.value)}",
+                        f"target {evaluation.direction} {_fmt(evaluation.threshold)}",
+                        _VERDICT_STATUS[verdict], evaluation.message))
+        baseline = evaluation.baseline
         if baseline:
-            against = evaluation.get("baseline_verdict") or ("beats" if evaluation.get("beats_baseline")
-                                                             else "does not beat")
-            compared = baseline.get("metric") or evaluation.get("metric", "")
-            kpis.append(KPI("Model vs baseline", f"{compared} {_fmt(baseline.get('model_value', evaluation.get('value')))}",
+            against = evaluation.baseline_verdict
+            compared = baseline.get("metric") or evaluation.metric
+            kpis.append(KPI("Model vs baseline", f"{compared} {_fmt(baseline.get('model_value', evaluation.value))}",
                             f"{baseline.get('name', 'baseline')} {_fmt(baseline.get('value'))}",
                             {"beats": "pass", "does not beat": "fail"}.get(against, "warn"),
                             {"beats": "the model beats the baseline",
                              "does not beat": "the model does not beat the baseline"}.get(
                                 against, "whether the model beats the baseline is not established on these test rows")))
         advice.append(_VERDICT_ADVICE[verdict])
-    drift = _read_json(art / "drift.json")
-    if drift:
-        drifted = bool(drift.get("dataset_drift"))
-        share = drift.get("share_drifted")
-        names = [c["column"] for c in drift.get("columns", []) if c.get("drifted")][:5]
-        n_drifted, n_tested = drift.get("n_drifted"), drift.get("n_tested")
-        kpis.append(KPI("Data drift", f"{n_drifted} of {n_tested} columns drifted",
-                        f"dataset drift at {_fmt(100 * drift.get('drift_share', 0.5))}% of columns: "
-                        + ("reached" if drifted else "not reached"),
-                        "fail" if drifted else ("warn" if names else "pass"),
+    drift = read_artifact(art, "drift")
+    if drift is not None:
+        names = [c.column for c in drift.columns if c.drifted][:5]
+        kpis.append(KPI("Data drift", f"{drift.n_drifted} of {drift.n_tested} columns drifted",
+                        f"dataset drift at {_fmt(100 * drift.drift_share)}% of columns: "
+                        + ("reached" if drift.dataset_drift else "not reached"),
+                        "fail" if drift.dataset_drift else ("warn" if names else "pass"),
                         ("drifted: " + ", ".join(names)) if names else ""))
-        if drifted:
+        if drift.dataset_drift:
             advice.append("Production data has drifted from the training data; review the drifted columns.")
-    alerts = _read_json(art / "alerts.json")
+        if drift.target_drifted:
+            advice.append(f"The distribution of the target '{drift.target}' has changed in production: the model's "
+                          "figures may no longer hold.")
+    alerts = read_artifact(art, "alerts")
     if alerts is not None:
-        items = alerts.get("alerts", alerts) if isinstance(alerts, dict) else alerts
-        critical = sum(1 for a in items if a.get("severity") == "critical")
-        kpis.append(KPI("Open alerts", str(len(items)), "target: none open", "pass" if not items else ("fail" if critical else "warn"),
+        critical = sum(1 for a in alerts.alerts if a.get("severity") == "critical")
+        kpis.append(KPI("Open alerts", str(len(alerts.alerts)), "target: none open",
+                        "pass" if not alerts.alerts else ("fail" if critical else "warn"),
                         f"{critical} critical" if critical else ""))
-        if isinstance(alerts, dict) and alerts.get("recommendation"):
-            advice.append(str(alerts["recommendation"]))
-    retraining = _read_json(art / "retraining.json")
-    if retraining and retraining.get("summary"):
-        advice.append(str(retraining["summary"]))
+        if alerts.recommendation:
+            advice.append(alerts.recommendation)
+    retraining = read_artifact(art, "retraining")
+    if retraining is not None and retraining.summary:
+        advice.append(retraining.summary)
 
     failed = record.failed_stage
     if failed is not None:
@@ -132,11 +123,11 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         kpis.append(KPI("Stages run", str(sum(s.status in ("succeeded", "kept") for s in record.stages)),
                         f"of {len(record.stages)}", "pass" if failed is None else "fail",
                         "no model was evaluated in this run"))
-    fp = record.dataset_fingerprint or _read_json(art / "data_fingerprint.json") \
-        or (_read_json(art / "eda_profile.json") or {}).get("fingerprint") or {}
+    version = data_version(run_dir)
+    short = (record.dataset_fingerprint or {}).get("short") or (version.short if version else "–")
     return ExecutiveSummary(
         project=record.project, run_id=record.run_id, date=record.created[:16].replace("T", " "),
-        data_version=str(fp.get("short", "–")), run_status=record.status,
+        data_version=str(short), run_status=record.status,
         kpis=tuple(kpis), recommendation=" ".join(advice) or "No action needed.",
         failed_stage=failed.stage if failed else None, failure=failed.error if failed else None,
     )

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load, load_split
 from mltoolkit.data.split import Split, SplitSummary, save_splits
 from mltoolkit.errors import DataError, ModelPackageError, SchemaError
@@ -48,10 +49,6 @@ class RetrainingResult:
         return to_jsonable(self)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
 def _check_new_data(new: pd.DataFrame, train: pd.DataFrame, target: str, source: str) -> None:
     if target not in new.columns or new[target].isna().all():
         raise DataError(f"new data {source} has no labels (target '{target}' is missing or empty); retraining needs "
@@ -62,6 +59,11 @@ def _check_new_data(new: pd.DataFrame, train: pd.DataFrame, target: str, source:
         raise SchemaError(f"new data {source} has other columns than the training data: missing {missing}, "
                           f"unexpected {extra}; align the columns (or retrain from scratch)", path=source,
                           column=(missing or extra)[0])
+
+
+def _decision_threshold(art: Path) -> float:
+    verdict = read_artifact(art, "evaluation")
+    return verdict.decision_threshold if verdict is not None and verdict.decision_threshold is not None else 0.5
 
 
 def _skipped(art: Path, summary: str) -> RetrainingResult:
@@ -130,8 +132,8 @@ def retrain_stage(card: ProjectCard, *, new_data: str | None = None, new_table: 
     if new_data is None:
         return _skipped(art, "No retraining: the project has no current (production) data with labels. Add it with "
                              "data.current in mltoolkit.yml (or the retraining stage's new_data).")
-    alerts = _read_json(art / "alerts.json")
-    if only_if_recommended and alerts and alerts.get("retrain") is False:
+    alerts = read_artifact(art, "alerts")
+    if only_if_recommended and alerts is not None and alerts.retrain is False:
         return _skipped(art, "Monitoring found no reason to retrain; the production model stays.")
     if not (models / "model.skops").exists():
         raise ModelPackageError(f"no champion model at {models / 'model.skops'}: there is nothing to compare a "
@@ -163,7 +165,8 @@ def retrain_stage(card: ProjectCard, *, new_data: str | None = None, new_table: 
             (ch / "artifacts").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(art / name, ch / "artifacts" / name)
     champion_info = read_model_info(models / "model.skops")
-    prep = _read_json(art / "preprocessing.json").get("summary", {}).get("options", {})
+    prepared = read_artifact(art, "preprocessing")
+    prep = prepared.summary.options.to_dict() if prepared is not None else {}
     prepare_data(card, data_dir=ch / "data", options=prep, preprocessor_path=ch / "models" / "preprocessor.skops",
                  artifacts_dir=ch / "artifacts")
     train_stage(card, data_dir=ch / "data", preprocessor_path=ch / "models" / "preprocessor.skops",
@@ -177,8 +180,8 @@ def retrain_stage(card: ProjectCard, *, new_data: str | None = None, new_table: 
     y = TargetEncoding(enc["kind"], enc.get("positive_label"), tuple(enc.get("labels") or ())).transform(
         holdout[card.target])
     X = holdout[champion_info["features"]]
-    thr_a = _read_json(art / "evaluation.json").get("decision_threshold") or 0.5
-    thr_b = _read_json(ch / "artifacts" / "evaluation.json").get("decision_threshold") or 0.5
+    thr_a = _decision_threshold(art)
+    thr_b = _decision_threshold(ch / "artifacts")
     comparison = compare_champion_challenger(
         y, _scores(champion, champion_info, X), _scores(challenger, champion_info, X), metric=card.success.metric,
         kind=card.task_kind, threshold_champion=thr_a, threshold_challenger=thr_b, n_boot=n_boot, seed=seed,

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mltoolkit._serialize import to_jsonable
+from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load_split
 from mltoolkit.framing import ProjectCard
 from mltoolkit.drift import build_reference
@@ -14,10 +16,6 @@ from mltoolkit.stages.preparation import decided_schema
 from mltoolkit.train import TrainingResult, encode_target, log_training, selection_metric, train_models
 
 __all__ = ["train_stage"]
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
@@ -45,7 +43,8 @@ def train_stage(card: ProjectCard, *, data_dir: str | Path = "data",
                           cv_folds=cv_folds, time_budget_s=time_budget_s, max_trials=max_trials, seed=seed,
                           on_progress=on_progress)
     art = Path(artifacts_dir)
-    fp = _read_json(art / "data_fingerprint.json")
+    version = read_artifact(art, "data_fingerprint")
+    fp = to_jsonable(version) if version is not None else {}
     run_id = None
     if track:
         run_id = log_training(result, experiment=experiment or card.project or "mltoolkit", X_example=X, fingerprint=fp,

@@ -150,9 +150,13 @@ def test_technical_report_shows_trends_over_past_runs(tmp_path):
     root = tmp_path / "trend"
     (root / "notebooks").mkdir(parents=True)
     _stage(root / "notebooks" / "01_score.ipynb", "value = 0.5  # the metric",
-           "import json, os\nos.makedirs('artifacts', exist_ok=True)\n"
-           "json.dump({'metric': 'f1', 'value': value}, open('artifacts/evaluation.json', 'w'))\n"
-           "json.dump({'share_drifted': value / 2, 'columns': []}, open('artifacts/drift.json', 'w'))")
+           "from mltoolkit.artifacts import write_artifact\nfrom mltoolkit.drift.result import DriftResult\n"
+           "from mltoolkit.evaluate.criteria import Verdict\n"
+           "write_artifact('artifacts', 'evaluation', Verdict(metric='f1', value=value, threshold=0.3, direction='>=', "
+           "met=True, message='', constraint_metric=None, constraint_value=None, constraint_threshold=None, "
+           "baseline={}, beats_baseline=True, decision_threshold=0.5, verdict='met'))\n"
+           "write_artifact('artifacts', 'drift', DriftResult(columns=(), schema_changes=(), share_drifted=value / 2, "
+           "n_drifted=0, n_tested=0, drift_share=0.5, dataset_drift=False, n_reference=1, n_current=1))")
     (root / "mltoolkit.yml").write_text("project: trend\ndata:\n  source: x.csv\nstages: [score]\n")
     from mltoolkit.pipeline import load_project_config
 

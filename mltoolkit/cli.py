@@ -256,7 +256,7 @@ def _profile_report(args: argparse.Namespace) -> int:
             stage_notebook("eda"), executed,
             {"data_path": _source(args.data), "table": args.table, "query": args.query,
              "encoding": args.encoding, "target": args.target, "sample_size": args.sample,
-             "profile_json": str(json_path)},
+             "profile_json": str(json_path), "card_path": ""},  # a file on its own: no project card
             cwd=tmp, progress=sys.stderr.isatty(),
         )
         summary = json.loads(json_path.read_text(encoding="utf-8"))
@@ -360,7 +360,7 @@ def _drift_report(args: argparse.Namespace) -> dict:
         execute_notebook(stage_notebook("monitoring"), executed,
                          {"reference_path": _source(args.reference), "current_path": _source(args.current),
                           "target": args.target, "time_column": args.time_column, "drift_share": args.drift_share,
-                          "output_dir": str(Path(tmp) / "artifacts")},
+                          "output_dir": str(Path(tmp) / "artifacts"), "card_path": ""},  # two files: no project card
                          cwd=tmp, progress=sys.stderr.isatty())
         result = json.loads((Path(tmp) / "artifacts" / "drift.json").read_text(encoding="utf-8"))
         if args.json_out:

@@ -18,16 +18,14 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.schema import boolean_value
 from mltoolkit.errors import ConfigError, SchemaError
 
 __all__ = ["FieldSpec", "InputSchema", "CheckOutcome", "infer_input_schema", "parse_datetimes", "check_datetimes",
-           "align_timezone", "probe_records", "BOOLEAN_VALUES", "ODD_VALUE_ACTIONS", "check_odd_values", "plausible_range",
+           "align_timezone", "probe_records", "ODD_VALUE_ACTIONS", "check_odd_values", "plausible_range",
            "outside_plausible_range", "out_of_range_problem", "schema_warnings"]
 
 _MAX_CATEGORIES = 200
-#: What a boolean field accepts, and what it means.
-BOOLEAN_VALUES = {True: True, False: False, 1: True, 0: False, "true": True, "false": False, "True": True,
-                  "False": False}
 #: Values this many training ranges beyond the training min/max are out of range (drift is allowed, nonsense is not).
 RANGE_SLACK = 1.0
 #: What a check does with odd values (numbers out of range, categories never seen in training):
@@ -252,11 +250,12 @@ class InputSchema:
                         problems.append(out_of_range_problem(f, out_of_range[f.name]))
                     odd[f.name] = outside
             elif f.type == "boolean":
-                ok = s.isna() | s.isin([*BOOLEAN_VALUES, 0, 1])  # 0 and 1 are the keys True and False
+                meaning = s.map(boolean_value)  # the one boolean vocabulary (data.schema.BOOLEAN_TEXT)
+                ok = s.isna() | meaning.notna()
                 if not ok.all():
                     problems.append(f"'{f.name}' must be true/false, got {s[~ok].astype('string').head(3).tolist()}")
                     continue
-                out[f.name] = s.map(BOOLEAN_VALUES).astype("boolean")
+                out[f.name] = meaning.astype("boolean")
             elif f.type == "datetime":
                 parsed, problem = check_datetimes(s, f)
                 if problem:

@@ -50,9 +50,14 @@ class ModelPackage:
     def task_kind(self) -> str:
         return str(self.info["encoding"]["kind"])
 
-    def predict_frame(self, frame: pd.DataFrame, *, source: str = "the input") -> tuple[pd.DataFrame, Any]:
-        """Check ``frame`` against the schema and score it; returns predictions and the check outcome."""
-        X, outcome = self.schema.check(frame, source=source)
+    def predict_frame(self, frame: pd.DataFrame, *, source: str = "the input",
+                      odd_values: str = "refuse") -> tuple[pd.DataFrame, Any]:
+        """Check ``frame`` against the schema and score it; returns predictions and the check outcome.
+
+        ``odd_values`` says what to do with values outside the plausible range
+        and unseen categories (see :meth:`InputSchema.check`).
+        """
+        X, outcome = self.schema.check(frame, source=source, odd_values=odd_values)
         return self.score(X), outcome
 
     @functools.cached_property

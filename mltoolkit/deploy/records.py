@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltoolkit.data.schema import boolean_value
 from mltoolkit.deploy.input_schema import (
-    BOOLEAN_VALUES,
     CheckOutcome,
     InputSchema,
     check_datetimes,
@@ -86,12 +86,13 @@ def check_records(schema: InputSchema, records: Sequence[Mapping[str, Any]], *,
                 problems.append(out_of_range_problem(f, outside))
             columns[f.name] = arr
         elif f.type == "boolean":
-            bad = [v for v in values
-                   if not _is_missing(v) and (not isinstance(v, (bool, int, str)) or v not in BOOLEAN_VALUES)]
+            meaning = [None if _is_missing(v) or not isinstance(v, (bool, int, str)) else boolean_value(v)
+                       for v in values]
+            bad = [v for v, m in zip(values, meaning) if m is None and not _is_missing(v)]
             if bad:
                 problems.append(f"'{f.name}' must be true/false, got {[str(v) for v in bad[:3]]}")
                 continue
-            columns[f.name] = np.array([np.nan if _is_missing(v) else float(BOOLEAN_VALUES[v]) for v in values])
+            columns[f.name] = np.array([np.nan if m is None else float(m) for m in meaning])
         elif f.type == "datetime":
             text = [None if _is_missing(v) else str(v) for v in values]
             parsed = _iso_datetimes(text) if f.timezone is None else None

@@ -8,6 +8,7 @@ from mltoolkit.framing.card import (
     card_from_config,
     load_card,
     make_card,
+    project_card,
     save_card,
 )
 from mltoolkit.framing.config import (
@@ -20,5 +21,5 @@ from mltoolkit.framing.config import (
 )
 
 __all__ = ["TASKS", "NOT_WRITTEN", "Baseline", "ProjectCard", "SuccessCriterion", "load_card", "make_card",
-           "save_card", "card_from_config", "CONFIG_NAME", "DataConfig", "ProjectConfig", "demo_config_path",
+           "save_card", "card_from_config", "project_card", "CONFIG_NAME", "DataConfig", "ProjectConfig", "demo_config_path",
            "find_config", "load_config"]

@@ -20,7 +20,7 @@ from mltoolkit.evaluate.registry import METRICS, check_metric_for_task, task_kin
 from mltoolkit.framing.config import FRAMING_KEYS, DataConfig, ProjectConfig
 
 __all__ = ["RELEASE_LIMITS", "TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card",
-           "card_from_config", "NOT_WRITTEN"]
+           "card_from_config", "project_card", "NOT_WRITTEN"]
 
 #: What reports show for a part of the framing the project has not written yet.
 NOT_WRITTEN = "not written yet"
@@ -392,3 +392,20 @@ def card_from_config(config: ProjectConfig, overrides: Mapping[str, Any] | None 
     except ConfigError as exc:
         key = exc.parameter if exc.parameter and exc.parameter.startswith("data") else f"problem_framing.{exc.parameter}"
         raise ConfigError(f"{exc.message} (set {key} in {where})", path=str(where), parameter=key) from None
+
+
+def project_card(card_path: str | Path | None) -> ProjectCard | None:
+    """The card a stage follows: the file at ``card_path`` when it exists, else the one the config describes.
+
+    A stage notebook run on its own, before problem framing wrote a card, so
+    follows the project's ``mltoolkit.yml`` (found from the working folder) or,
+    outside any project, the demo's config. ``card_path`` None or ``""`` means
+    no project at all (a command comparing two files): None is returned.
+    """
+    if not card_path:
+        return None
+    if Path(card_path).exists():
+        return load_card(card_path)
+    from mltoolkit.framing.config import find_config, load_config
+
+    return card_from_config(load_config(find_config()))

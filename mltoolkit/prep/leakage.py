@@ -53,6 +53,12 @@ def _auc_by_rank(X: pd.DataFrame, y01: np.ndarray) -> pd.Series:
     return pd.Series(out, dtype=float)
 
 
+def _bins(values: pd.Series, n_bins: int = 20) -> pd.Series:
+    """A number column as group labels: its values when it has few, else quantile bins (missing: a group)."""
+    binned = values if values.nunique() <= 2 * n_bins else pd.qcut(values, n_bins, duplicates="drop")
+    return binned.astype("string").fillna("(missing)")
+
+
 def _oof_target_means(codes: pd.Series, y: np.ndarray, seed: int = 0) -> np.ndarray:
     """Two-fold out-of-fold mean of ``y`` per category; unseen categories get the fold mean."""
     rng = np.random.default_rng(seed)
@@ -77,7 +83,8 @@ def leakage_scores(df: pd.DataFrame, target: str, *, task_kind: str, positive_cl
         Training data including the target.
     target : str
     task_kind : {"binary", "multiclass", "regression"}
-        Multiclass targets are scored one class against the rest, worst case kept.
+        Multiclass targets are scored one class against the rest, averaged with the classes' shares as weights
+        (a column that tells one class from the rest is a good feature; a leak gives every class away).
     positive_class : optional
         The positive label of a binary target (default: the larger one).
     threshold : float, default 0.98
@@ -121,18 +128,31 @@ def leakage_scores(df: pd.DataFrame, target: str, *, task_kind: str, positive_cl
             classes = [pos]
         else:
             classes = list(labels)
-        worst: dict[str, float] = {}
-        for cls in classes:  # one-vs-rest per class (one class for binary targets)
-            y01 = (y.astype("string") == str(cls)).to_numpy()
-            if numeric:
-                for c, v in _auc_by_rank(num, y01.astype(int)).items():
-                    worst[c] = max(worst.get(c, 0.0), float(v))
-            for c in categorical:
-                pred = _oof_target_means(df[c].astype("string").fillna("(missing)"), y01.astype(float), seed)
+        # One-vs-rest per class, weighted by class share (one class for binary targets): a leak gives the whole
+        # target away; a column that tells one species from the rest is a good feature, and a class of a few rows
+        # is separated by chance.
+        text = y.astype("string")
+        shares = text.value_counts(normalize=True)
+        # Multiclass: numbers go in quantile bins, read like categories, so a column coding the classes as 1, 2, 3
+        # gives the middle class away too (a rank only orders one class against the rest).
+        groups = {c: df[c].astype("string").fillna("(missing)") for c in categorical}
+        if task_kind == "multiclass":
+            groups.update({c: _bins(num[c]) for c in numeric})
+        leak: dict[str, float] = {}
+        for cls in classes:
+            y01 = (text == str(cls)).to_numpy()
+            weight = 1.0 if task_kind == "binary" else float(shares.get(str(cls), 0.0))
+            aucs: dict[str, float] = {}
+            if numeric and task_kind == "binary":
+                aucs.update({c: float(v) for c, v in _auc_by_rank(num, y01.astype(int)).items()})
+            for c in groups:
+                pred = _oof_target_means(groups[c], y01.astype(float), seed)
                 v = _auc_by_rank(pd.DataFrame({c: pred}), y01.astype(int)).get(c)
                 if v is not None:
-                    worst[c] = max(worst.get(c, 0.0), float(v))
-        scores += [LeakageScore(c, "roc_auc", v, bool(v >= threshold)) for c, v in worst.items()]
+                    aucs[c] = float(v)
+            for c, v in aucs.items():
+                leak[c] = leak.get(c, 0.0) + weight * v
+        scores += [LeakageScore(c, "roc_auc", v, bool(v >= threshold)) for c, v in leak.items()]
     return sorted(scores, key=lambda s: -s.value)
 
 

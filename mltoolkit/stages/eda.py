@@ -8,26 +8,32 @@ import pandas as pd
 
 from mltoolkit.data import load
 from mltoolkit.eda import ProfileResult, profile
-from mltoolkit.framing import ProjectCard
+from mltoolkit.framing import ProjectCard, project_card
 from mltoolkit.stages.preparation import decided_schema
 
 __all__ = ["explore_data"]
 
 
-def explore_data(card: ProjectCard, *, data_path: str = "data/train.parquet", table: str | None = None,
+def explore_data(card: ProjectCard | str | Path | None, *, data_path: str = "data/train.parquet", table: str | None = None,
                  query: str | None = None, encoding: str | None = None, target: str | None = None,
                  sample_size: int | None = None, schema_overrides: Mapping[str, str] | None = None,
                  artifacts_dir: str | Path = "artifacts", profile_json: str | Path | None = None,
                  progress: bool = False) -> tuple[pd.DataFrame, ProfileResult]:
     """Read ``data_path`` and profile it against the card's target.
 
+    ``card`` is the project card or its file (see
+    :func:`mltoolkit.framing.project_card`); None or ``""`` profiles the data
+    on its own (``mltoolkit profile``).
+
     Column kinds are those data collection decided (``<artifacts_dir>/schema.json``)
     with ``schema_overrides`` on top. ``target`` None takes the card's target
     (when the data has it). Returns the data and the profile (also saved to
     ``profile_json`` when given).
     """
+    if not isinstance(card, ProjectCard):
+        card = project_card(card)
     df = load(data_path, table=table, query=query, encoding=encoding)
-    target = target or card.target
+    target = target or (card.target if card is not None else None)
     if target not in df.columns:
         target = None
     features = df.drop(columns=[target]) if target else df

@@ -9,7 +9,7 @@ from typing import Any
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load
 from mltoolkit.drift import open_reference
-from mltoolkit.framing import ProjectCard, load_card
+from mltoolkit.framing import ProjectCard, project_card
 from mltoolkit.monitor import MonitoringReport, RetrainingRules, run_monitoring
 
 __all__ = ["MonitoringStageResult", "monitor_stage", "MONITORING_DEFAULTS"]
@@ -42,9 +42,9 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
     Parameters
     ----------
     card : ProjectCard, path or None
-        The project card (or its file): current data (``data.current``),
-        target, time and id columns (never tested for drift) and the
-        ``monitoring`` thresholds. A card file that does not exist, or None:
+        The project card (or its file, see :func:`mltoolkit.framing.project_card`):
+        current data (``data.current``), target, time and id columns (never
+        tested for drift) and the ``monitoring`` thresholds. None or ``""``:
         only the arguments given here are used (``mltoolkit drift``).
     reference_path : path
         Training data, or a saved reference profile (``.json``).
@@ -57,8 +57,8 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
         Thresholds overriding the card's ``monitoring`` section (keys of
         :data:`MONITORING_DEFAULTS`); None values keep the card's.
     """
-    if isinstance(card, (str, Path)):
-        card = load_card(card) if Path(card).exists() else None
+    if not isinstance(card, ProjectCard):
+        card = project_card(card)
     data = card.data if card is not None else None
     if current_path is None and data is not None:
         current_path, current_table = data.current, current_table or data.current_table

@@ -76,3 +76,27 @@ def table_frame(name: str, folder: Path) -> pd.DataFrame:
     """The training table of ``name`` as written into ``folder``."""
     args = TABLES[name](folder)
     return pd.read_csv(folder / args[args.index("--data") + 1])
+
+
+def penguins_messy(folder: Path) -> list[str]:
+    """Every mess at once, on the penguins: yes/no text, ordinal labels, UTC 'Z' timestamps, an integer year as time
+    column, missing labels and a rare class; the last year is the current data."""
+    import numpy as np
+    import palmerpenguins
+
+    df = palmerpenguins.load_penguins()
+    rng = np.random.default_rng(0)
+    df["tagged"] = np.where(rng.random(len(df)) < 0.4, "Yes", "no")
+    df.loc[rng.random(len(df)) < 0.05, "tagged"] = None
+    df["nest_rank"] = pd.Series(rng.choice(["1st", "2nd", "3rd"], len(df)))
+    stamps = pd.Timestamp("2007-11-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 3 * 365 * 24, len(df)), "h")
+    df["observed_at"] = stamps.strftime("%Y-%m-%dT%H:%M:%SZ")
+    df.loc[df.sample(4, random_state=1).index, "species"] = "Hybrid"  # a rare class
+    df.loc[df.sample(9, random_state=2).index, "species"] = None  # labels not known yet
+    df[df["year"] < 2009].to_csv(folder / "penguins_messy.csv", index=False)
+    df[df["year"] == 2009].to_csv(folder / "penguins_2009.csv", index=False)
+    return ["--data", "penguins_messy.csv", "--target", "species", "--current", "penguins_2009.csv",
+            "--time-column", "year"]
+
+
+TABLES["penguins_messy"] = penguins_messy

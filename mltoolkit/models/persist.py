@@ -22,6 +22,7 @@ __all__ = ["TRUSTED_TYPES", "save_model", "load_model", "read_model_info", "file
 
 #: Types beyond skops' defaults that mltoolkit models contain and may be loaded.
 TRUSTED_TYPES = (
+    "mltoolkit.prep.transformers.BooleanEncoder",
     "mltoolkit.prep.transformers.CategoryCleaner",
     "mltoolkit.prep.transformers.DatetimeFeatures",
     "mltoolkit.prep.transformers.GroupMeans",

@@ -29,7 +29,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from mltoolkit.prep.transformers import MISSING_LEVEL, CategoryCleaner, DatetimeFeatures, GroupMeans
+from mltoolkit.data.schema import boolean_value
+from mltoolkit.prep.transformers import MISSING_LEVEL, BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = ["RowPath", "Rows", "build_row_path"]
 
@@ -62,6 +63,15 @@ def _clean_categories(step: CategoryCleaner) -> Callable[[np.ndarray], np.ndarra
         return out
 
     return clean
+
+
+def _booleans(step: BooleanEncoder) -> Callable[[np.ndarray], np.ndarray]:
+    """BooleanEncoder: each value read with the one boolean vocabulary (0/1, True/False, yes/no text); else NaN."""
+    def encode(values: np.ndarray) -> np.ndarray:
+        flat = [np.nan if (b := boolean_value(v)) is None else float(b) for v in values.ravel()]
+        return np.asarray(flat, dtype=float).reshape(values.shape)
+
+    return encode
 
 
 def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
@@ -237,6 +247,8 @@ def _step(step: Any) -> Callable[[np.ndarray], np.ndarray]:
         return _clean_categories(step)
     if isinstance(step, GroupMeans):
         return _group_means(step)
+    if isinstance(step, BooleanEncoder):
+        return _booleans(step)
     raise TypeError(f"{type(step).__name__} has no array path")
 
 

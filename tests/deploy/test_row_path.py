@@ -172,3 +172,17 @@ def test_a_model_trained_on_zoned_times_gets_an_array_path_checked_on_zoned_prob
     records = json.loads(X.head(5).to_json(orient="records", date_format="iso"))
     frame, _ = frame_from_records(schema, records)
     np.testing.assert_array_equal(pkg.score(frame)["score"], model.predict_proba(frame)[:, 1])
+
+
+def test_yes_no_text_gets_an_array_path_equal_to_the_saved_pipeline():
+    df = make_trial_conversion(800, seed=4)
+    df["newsletter"] = np.where(df["website_visits"] > 5, "Yes", "no")
+    df.loc[::11, "newsletter"] = None
+    X, y = df.drop(columns="converted"), df["converted"]
+    model = Pipeline([("prep", build_preprocessor(infer_schema(X))),
+                      ("model", LogisticRegression(max_iter=500))]).fit(X, y)
+    path, reason = build_row_path(model)
+    assert path is not None, reason
+    rows = make_trial_conversion(20, seed=9).drop(columns="converted")
+    rows["newsletter"] = ["YES", "No", None, "y", "n"] * 4  # other spellings of the same vocabulary
+    np.testing.assert_array_equal(path.predict(rows, "predict_proba"), model.predict_proba(rows))

@@ -50,6 +50,7 @@ class TrainingRecord:
     best_score: float | None
     mlflow_run_id: str | None
     model_path: str
+    notes: list[str] = dataclasses.field(default_factory=list)  # e.g. classes left out of training
 
 
 @dataclasses.dataclass(frozen=True)

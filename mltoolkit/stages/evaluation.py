@@ -151,6 +151,14 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
     labels = list(model.classes_) if kind != "regression" else None  # every class known from training
     warnings = list(holdout_warnings(test[card.target], task=kind, labels=enc.labels or None))
     absent = missing_classes(pd.Series(test[card.target]).astype("string"), enc.labels) if labels else ()
+    unseen: list[str] = []
+    if kind == "multiclass":  # a class left out of training (too few rows) still counts, as rows the model gets wrong
+        unseen = sorted({str(v) for v in y_test if not pd.isna(v)} - {str(c) for c in labels})
+        if unseen:
+            labels = [*labels, *unseen]
+            warnings.append(f"class{'es' if len(unseen) > 1 else ''} {', '.join(map(repr, unseen))} of the test rows "
+                            "never reached the model (left out of training for too few rows): the model never "
+                            "predicts them, so their rows count as errors")
     choice = curves = cal = lift = resid = None
     pred = pd.DataFrame({"row": np.arange(len(test)), "y_true": test[card.target].to_numpy()})
     if kind == "binary":
@@ -172,6 +180,7 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
         slice_pred, slice_metric, model_pred = p_test, card.success.metric, p_test
     elif kind == "multiclass":
         proba = model.predict_proba(X_test)
+        proba = np.hstack([proba, np.zeros((len(proba), len(unseen)))]) if unseen else proba
         metrics = multiclass_metrics(y_test, proba, labels, target_name=card.target)
         pred["prediction"] = np.asarray([str(c) for c in labels], dtype=object)[proba.argmax(axis=1)]
         slice_pred = pred["prediction"].to_numpy()

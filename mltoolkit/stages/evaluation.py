@@ -174,7 +174,8 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
                                          target_name=card.target)
         curves = threshold_curves(y_test, p_test, positive_label=1, labels=labels, target_name=card.target)
         cal = calibration_curve(y_test, p_test, positive_label=1, labels=labels, target_name=card.target)
-        lift = lift_gain(y_test, p_test, positive_label=1, labels=labels, target_name=card.target)
+        lift = lift_gain(y_test, p_test, n_bins=min(10, len(y_test)), positive_label=1, labels=labels,
+                         target_name=card.target)  # deciles, or one bin per row of a tiny test split
         pred["score"] = p_test
         pred["prediction"] = (p_test >= choice.threshold).astype(int)
         slice_pred, slice_metric, model_pred = p_test, card.success.metric, p_test

@@ -165,3 +165,14 @@ def test_binary_test_split_with_one_class_reports_undefined_roc_auc(tmp_path, de
     assert result.verdict.value is None and result.verdict.verdict == "not established"
     assert "roc_auc undefined" in result.verdict.message
     assert any("one class only" in w for w in result.warnings)
+
+
+@pytest.mark.slow
+def test_a_test_split_smaller_than_ten_rows_is_evaluated(tmp_path, demo, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    card = _card(metric="roc_auc", threshold=0.6)
+    collect_data(_csv(tmp_path, demo.head(40)), card, expectations={})
+    prepare_data(card)
+    train_stage(card, candidates=["linear"], cv_folds=2, time_budget_s=0, track=False)
+    result = evaluate_stage(card, importance_repeats=0, n_boot=100)
+    assert result.verdict.n_test == 8 and len(result.lift.cumulative_gain) == 8  # one lift bin per test row

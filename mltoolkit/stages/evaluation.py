@@ -224,9 +224,12 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
                                    threshold=choice.threshold if choice else 0.5, positive_label=1,
                                    labels=[str(c) for c in labels] if kind == "multiclass" else labels,
                                    min_size=slice_min_size, gap=slice_gap)
-    importance = permutation_importance(model, X_test, y_test, metric=sel, n_repeats=importance_repeats,
-                                        max_rows=importance_rows, seed=seed, task=kind, labels=labels) \
-        if importance_repeats > 0 and values.get(sel) is not None else None  # nothing to lose when undefined
+    # What the model relies on, on the rows of classes it knows (a class left out of training has no column).
+    known = ~pd.Series(y_test).astype("string").isin(unseen).to_numpy() if unseen else np.ones(len(y_test), bool)
+    importance = permutation_importance(model, X_test[known], np.asarray(y_test)[known], metric=sel,
+                                        n_repeats=importance_repeats, max_rows=importance_rows, seed=seed, task=kind,
+                                        labels=[c for c in labels if c not in unseen] if labels else labels) \
+        if importance_repeats > 0 and values.get(sel) is not None and known.any() else None
     flagged = [{"column": c, "label": s.label, "n": s.n, "value": s.value, "overall": slices.overall,
                 "metric": slices.metric} for c, s in slices.flagged] if slices else []
     cal_gap = None

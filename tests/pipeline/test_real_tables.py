@@ -19,7 +19,7 @@ from real_tables import DEMO_WORDS, TABLES  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-QUICK = ["-p", "training.time_budget_s=0", "-p", "evaluation.importance_repeats=0", "-p", "retraining.time_budget_s=0",
+QUICK = ["-p", "training.time_budget_s=0", "-p", "retraining.time_budget_s=0",
          "-p", "retraining.n_boot=100"]
 
 

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,17 +28,21 @@ sys.path.insert(0, str(ROOT / "tests" / "pipeline"))
 from real_tables import TABLES  # noqa: E402
 
 from mltoolkit.artifacts import read_artifact  # noqa: E402
+from mltoolkit.data.schema import to_datetimes  # noqa: E402
 from mltoolkit.framing import load_card  # noqa: E402
 
 
-def _features(df: pd.DataFrame, drop: list[str]) -> pd.DataFrame:
+def _features(df: pd.DataFrame, drop: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """Dates as seconds, booleans and categories as pandas categories (codes when over HGB's 255), as a user would."""
     X = df.drop(columns=[c for c in drop if c in df.columns]).copy()
     for col in X.columns:
         s = X[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            X[col] = s.astype("int64") / 1e9
+        if kinds.get(col) == "datetime" or pd.api.types.is_datetime64_any_dtype(s):
+            X[col] = to_datetimes(s).dt.tz_localize(None).astype("int64").where(s.notna()) / 1e9
         elif not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             X[col] = s.astype("string").astype("category")
+            if X[col].cat.categories.size > 250:
+                X[col] = X[col].cat.codes.replace(-1, np.nan).astype(float)
     return X
 
 
@@ -51,10 +56,13 @@ def default_hgb_score(run_dir: Path) -> float:
     card = load_card(run_dir / "project_card.yml")
     train, test = (pd.read_parquet(run_dir / "data" / f"{s}.parquet") for s in ("train", "test"))
     drop = [card.target, *card.id_columns, *card.drop_columns]
-    X_train, X_test = _features(train, drop), _features(test, drop)
+    schema = read_artifact(run_dir / "artifacts", "schema")
+    kinds = {c.name: c.kind for c in schema.columns} if schema is not None else {}
+    X_train, X_test = _features(train, drop, kinds), _features(test, drop, kinds)
     for col in X_train.select_dtypes("category"):
         cats = X_train[col].cat.categories
-        X_test[col] = pd.Categorical(X_test[col].astype("string"), categories=cats)
+        X_test[col] = pd.Categorical(X_test[col].astype("string").where(X_test[col].astype("string").isin(cats)),
+                                     categories=cats)
     y_train, y_test = train[card.target], test[card.target]
     if card.task_kind == "regression":
         model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=0)

@@ -33,6 +33,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="read Parquet data (a file or directory) in batches: memory bounded by the batch, not the "
                         f"data; automatic for Parquet data over {_STREAM_AUTO_BYTES // 2**30} GiB on disk")
     p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 2 million cells)")
+    p.add_argument("--notebook", action="store_true",
+                   help="with --html: execute the EDA notebook (papermill, slower) and keep it beside the report")
     p.set_defaults(func=_cmd_profile)
 
     p = sub.add_parser("reference", help="compute the reference profile drift needs, once, from training data")
@@ -54,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-column", help="time column: drift over time in the HTML report")
     p.add_argument("--target", help="label column (reported as target drift)")
     p.add_argument("--drift-share", type=float, default=0.5, help="share of drifted columns that means dataset drift")
+    p.add_argument("--notebook", action="store_true",
+                   help="with --html: execute the monitoring notebook (papermill, slower) and keep it beside the report")
     p.set_defaults(func=_cmd_drift)
 
     p = sub.add_parser("demo-data", help="write the bundled demo dataset to a CSV or Parquet file")
@@ -245,62 +249,25 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 
 
 def _profile_report(args: argparse.Namespace) -> int:
-    from mltoolkit.pipeline import execute_notebook, stage_notebook
-    from mltoolkit.report import render_report
+    from mltoolkit.report import profile_report
 
-    with tempfile.TemporaryDirectory(prefix="mltoolkit-profile-") as tmp:
-        json_path = Path(args.json_out).resolve() if args.json_out else Path(tmp) / "profile.json"
-        executed = Path(tmp) / "03_eda.ipynb"
-        print(f"profiling {args.data} (executing the EDA notebook) ...", file=sys.stderr)
-        execute_notebook(
-            stage_notebook("eda"), executed,
-            {"data_path": _source(args.data), "table": args.table, "query": args.query,
-             "encoding": args.encoding, "target": args.target, "sample_size": args.sample,
-             "profile_json": str(json_path), "card_path": ""},  # a file on its own: no project card
-            cwd=tmp, progress=sys.stderr.isatty(),
-        )
-        summary = json.loads(json_path.read_text(encoding="utf-8"))
-        overview = summary["overview"]
-        meta = [("Data", args.data), ("Rows", f"{overview['n_rows']:,}"), ("Columns", str(overview["n_columns"]))]
-        if summary.get("fingerprint"):
-            meta.append(("Data version", summary["fingerprint"]["short"]))
-        print("rendering the report ...", file=sys.stderr)
-        out = render_report(executed, args.html_out, template="eda",
-                            title=f"Data profile: {Path(args.data).name if '://' not in args.data else args.data}",
-                            meta=meta)
+    how = "executing the EDA notebook" if args.notebook else "in process"
+    print(f"profiling {args.data} ({how}) ...", file=sys.stderr)
+    out = profile_report(args.data, args.html_out, target=args.target, table=args.table, query=args.query,
+                         encoding=args.encoding, sample=args.sample, json_out=args.json_out, notebook=args.notebook,
+                         progress=sys.stderr.isatty())
     if args.json_out:
         print(f"profile written to {args.json_out}")
+    if args.notebook:
+        print(f"executed notebook: {out.with_suffix('.ipynb')}")
     print(f"report written to {out}")
     return 0
 
 
 def _stream_report(args: argparse.Namespace, result) -> None:  # noqa: ANN001 - ProfileResult, imported lazily
-    """The EDA report of a streamed profile: the widgets' static views, rendered without a kernel.
+    from mltoolkit.report import streamed_profile_report
 
-    The EDA notebook loads the data whole, so streamed data skips it: the same
-    summary and profile views are placed in a notebook as outputs and rendered
-    with the ``eda`` template (no target-by-feature charts: they need the rows).
-    """
-    import nbformat
-
-    from mltoolkit.report import render_report
-    from mltoolkit.widgets import EDASummary, EDAWidget
-    from mltoolkit.widgets.html import wrap
-
-    def shown(widget) -> nbformat.NotebookNode:  # noqa: ANN001 - a widget with a static view
-        cell = nbformat.v4.new_code_cell("")
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": wrap(widget.static_html())})]
-        return cell
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Exploratory data analysis\n\nProfiled in batches (streamed); "
-                                              "see the notes for what was estimated or left out."),
-                shown(EDASummary(result)), nbformat.v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
-    overview = result.overview
-    meta = [("Data", args.data), ("Rows", f"{overview.n_rows:,}"), ("Columns", str(overview.n_columns))]
-    if result.fingerprint is not None:
-        meta.append(("Data version", result.fingerprint.short))
-    out = render_report(nb, args.html_out, template="eda", title=f"Data profile: {Path(args.data).name}", meta=meta)
+    out = streamed_profile_report(result, args.html_out, data=args.data)
     print(f"report written to {out}")
 
 
@@ -351,27 +318,19 @@ def _cmd_drift(args: argparse.Namespace) -> int:
 
 
 def _drift_report(args: argparse.Namespace) -> dict:
-    from mltoolkit.pipeline import execute_notebook, stage_notebook
-    from mltoolkit.report import render_report
+    from mltoolkit.report import drift_report
 
-    with tempfile.TemporaryDirectory(prefix="mltoolkit-drift-") as tmp:
-        executed = Path(tmp) / "08_monitoring.ipynb"
-        print(f"comparing {args.current} with {args.reference} (executing the monitoring notebook) ...", file=sys.stderr)
-        execute_notebook(stage_notebook("monitoring"), executed,
-                         {"reference_path": _source(args.reference), "current_path": _source(args.current),
-                          "target": args.target, "time_column": args.time_column, "drift_share": args.drift_share,
-                          "output_dir": str(Path(tmp) / "artifacts"), "card_path": ""},  # two files: no project card
-                         cwd=tmp, progress=sys.stderr.isatty())
-        result = json.loads((Path(tmp) / "artifacts" / "drift.json").read_text(encoding="utf-8"))
-        if args.json_out:
-            Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json_out).write_text(json.dumps(result, indent=2), encoding="utf-8")
-            print(f"drift result written to {args.json_out}")
-        meta = [("Reference", args.reference), ("Current", args.current),
-                ("Rows", f"{result['n_reference']:,} vs {result['n_current']:,}")]
-        out = render_report(executed, args.html_out, template="drift", title="Data drift report", meta=meta)
-    print(f"report written to {out}")
-    return result
+    how = "executing the monitoring notebook" if args.notebook else "in process"
+    print(f"comparing {args.current} with {args.reference} ({how}) ...", file=sys.stderr)
+    report = drift_report(args.reference, args.current, args.html_out, target=args.target,
+                          time_column=args.time_column, drift_share=args.drift_share, json_out=args.json_out,
+                          notebook=args.notebook, progress=sys.stderr.isatty())
+    if args.json_out:
+        print(f"drift result written to {args.json_out}")
+    if args.notebook:
+        print(f"executed notebook: {report.path.with_suffix('.ipynb')}")
+    print(f"report written to {report.path}")
+    return report.drift.to_dict()
 
 
 def _print_summary(result) -> None:  # noqa: ANN001 - ProfileResult, imported lazily

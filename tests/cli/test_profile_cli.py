@@ -118,3 +118,13 @@ def test_all_missing_target_is_one_line_naming_it_and_exit_2(tmp_path):
     assert run.stderr.strip().count("\n") == 0
     assert "target column 'y' is entirely missing" in run.stderr and "leave the target out" in run.stderr
     assert "Traceback" not in run.stderr and "IndexError" not in run.stderr
+
+
+@pytest.mark.slow
+def test_profile_notebook_option_keeps_the_executed_notebook(tmp_path):
+    html_out = tmp_path / "eda.html"
+    run = _mltoolkit("profile", DEMO, "--target", "converted", "--html", html_out, "--notebook")
+    assert run.returncode == 0, run.stderr
+    executed = tmp_path / "eda.ipynb"
+    assert f"executed notebook: {executed}" in run.stdout
+    assert executed.exists() and "website_visits" in html_out.read_text()

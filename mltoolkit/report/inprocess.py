@@ -1,0 +1,268 @@
+"""Reports of one table (EDA) or of two (drift), rendered in this process without a kernel.
+
+The stage notebook (``03_eda``, ``08_monitoring``) is the layout: its markdown
+cells are kept as they are, and every shown code cell gets as output the
+static view that cell displays (the cell ``EDASummary(result)`` gets
+``EDASummary(result).static_html()``). The data is read and computed once, here,
+and nbconvert renders the notebook with the same template as a run's, so the
+report is the one papermill and nbconvert give, seconds sooner: no kernel, no
+second interpreter importing everything again.
+
+``notebook=True`` takes the slow path instead: papermill executes the stage
+notebook, which is kept beside the report, and the report is rendered from it.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from mltoolkit.report.render import render_report
+
+__all__ = ["profile_report", "drift_report", "streamed_profile_report", "notebook_with_views", "DriftReport"]
+
+
+def _source(data: str) -> str:
+    """Make file paths absolute (the notebook path runs in another folder); keep URLs as they are."""
+    return data if "://" in data else str(Path(data).resolve())
+
+
+def _label(data: str) -> str:
+    return data if "://" in data else Path(data).name
+
+
+def _called(source: str) -> str | None:
+    """Name of the function a cell's last line calls (``EDAWidget(result, data=df)`` -> ``EDAWidget``)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return None
+    last = body[-1] if body else None
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name):
+        return last.value.func.id
+    return None
+
+
+def _static_output(view: Any, count: int) -> nbformat.NotebookNode:
+    """What the cell showing ``view`` holds after papermill, less the live-widget part reports never show."""
+    from mltoolkit.widgets.html import wrap
+
+    return nbformat.v4.new_output("execute_result", data={"text/plain": repr(view), "text/html": wrap(view.static_html())},
+                                  execution_count=count)
+
+
+def notebook_with_views(notebook: str | Path, views: Mapping[str, Callable[[], Any]]) -> nbformat.NotebookNode:
+    """The notebook at ``notebook`` with each shown code cell's output made from ``views``, without running it.
+
+    Parameters
+    ----------
+    notebook : path
+        A stage notebook, outputs stripped.
+    views : mapping of name to callable
+        For each function a shown cell calls last (``EDASummary``), a callable
+        returning the widget that call returns; its static view becomes the
+        cell's output. Cells tagged ``parameters`` or ``report-hide`` stay
+        without output (reports leave them out).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
+    Raises
+    ------
+    LookupError
+        A shown cell calls something ``views`` does not name (the notebook and
+        its in-process assembly disagree: a bug, caught by the tests).
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        count += 1
+        cell.execution_count = count
+        cell.outputs = []
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags or "report-hide" in tags:
+            continue
+        name = _called(cell.source)
+        if name not in views:
+            raise LookupError(f"{Path(notebook).name}: no static view for the cell {cell.source!r}; add "
+                              f"{name!r} to the views of its in-process report")
+        cell.outputs = [_static_output(views[name](), count)]
+    return nb
+
+
+def _profile_meta(data: str, overview: Any, fingerprint: Any) -> list[tuple[str, str]]:
+    meta = [("Data", data), ("Rows", f"{overview.n_rows:,}"), ("Columns", str(overview.n_columns))]
+    if fingerprint is not None:
+        meta.append(("Data version", fingerprint.short))
+    return meta
+
+
+def profile_report(data: str, out: str | Path, *, target: str | None = None, table: str | None = None,
+                   query: str | None = None, encoding: str | None = None, sample: int | None = None,
+                   json_out: str | Path | None = None, notebook: bool = False, progress: bool = False) -> Path:
+    """Profile ``data`` and write the EDA report (self-contained HTML, no JavaScript) to ``out``.
+
+    Parameters
+    ----------
+    data : str
+        CSV/Parquet path, SQLite file, SQLAlchemy URL or ``demo://`` source.
+    out : path
+        HTML file to write.
+    target, table, query, encoding, sample
+        As for :func:`mltoolkit.stages.explore_data`.
+    json_out : path, optional
+        Also save the profile as JSON here.
+    notebook : bool, default False
+        Execute the EDA stage notebook with papermill and render it (slower);
+        the executed notebook is kept beside the report (``out`` with ``.ipynb``).
+    progress : bool, default False
+        Progress bars on stderr.
+
+    Returns
+    -------
+    pathlib.Path
+        The report.
+    """
+    title = f"Data profile: {_label(data)}"
+    with tempfile.TemporaryDirectory(prefix="mltoolkit-profile-") as tmp:
+        if notebook:
+            return _profile_notebook(data, Path(out), tmp, title, target=target, table=table, query=query,
+                                     encoding=encoding, sample=sample, json_out=json_out, progress=progress)
+        from mltoolkit.pipeline.execute import stage_notebook
+        from mltoolkit.stages.eda import explore_data
+        from mltoolkit.widgets.eda import EDASummary, EDAWidget
+
+        # No project here: the schema is inferred (a folder without schema.json, as in the notebook path).
+        df, result = explore_data(None, data_path=data, table=table, query=query, encoding=encoding, target=target,
+                                  sample_size=sample, artifacts_dir=Path(tmp) / "artifacts",
+                                  profile_json=json_out, progress=progress)
+        nb = notebook_with_views(stage_notebook("eda"), {"EDASummary": lambda: EDASummary(result),
+                                                         "EDAWidget": lambda: EDAWidget(result, data=df)})
+        return render_report(nb, out, template="eda", title=title,
+                             meta=_profile_meta(data, result.overview, result.fingerprint))
+
+
+def _profile_notebook(data: str, out: Path, tmp: str, title: str, *, target: str | None, table: str | None,
+                      query: str | None, encoding: str | None, sample: int | None, json_out: str | Path | None,
+                      progress: bool) -> Path:
+    import json
+
+    from mltoolkit.pipeline.execute import execute_notebook, stage_notebook
+
+    json_path = Path(json_out).resolve() if json_out else Path(tmp) / "profile.json"
+    executed = out.with_suffix(".ipynb")
+    execute_notebook(stage_notebook("eda"), executed,
+                     {"data_path": _source(data), "table": table, "query": query, "encoding": encoding,
+                      "target": target, "sample_size": sample, "profile_json": str(json_path),
+                      "card_path": ""},  # a file on its own: no project card
+                     cwd=tmp, progress=progress)
+    summary = json.loads(json_path.read_text(encoding="utf-8"))
+    overview = summary["overview"]
+    meta = [("Data", data), ("Rows", f"{overview['n_rows']:,}"), ("Columns", str(overview["n_columns"]))]
+    if summary.get("fingerprint"):
+        meta.append(("Data version", summary["fingerprint"]["short"]))
+    return render_report(executed, out, template="eda", title=title, meta=meta)
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftReport:
+    """The written drift report and the drift result it shows."""
+
+    path: Path
+    drift: Any  # DriftResult, imported lazily
+
+
+def drift_report(reference: str, current: str, out: str | Path, *, target: str | None = None,
+                 time_column: str | None = None, drift_share: float = 0.5, json_out: str | Path | None = None,
+                 notebook: bool = False, progress: bool = False) -> DriftReport:
+    """Compare ``current`` with ``reference`` and write the drift report (self-contained HTML) to ``out``.
+
+    Parameters
+    ----------
+    reference : str
+        Reference data (file, database, ``demo://``) or a saved reference profile (``.json``).
+    current : str
+        Current (production) data.
+    out : path
+        HTML file to write.
+    target, time_column : str, optional
+        Label column (judged as target drift) and time column (drift over time).
+    drift_share : float, default 0.5
+        Share of drifted columns that means dataset drift.
+    json_out : path, optional
+        Also save the drift result as JSON here.
+    notebook : bool, default False
+        Execute the monitoring stage notebook with papermill and render it
+        (slower); the executed notebook is kept beside the report.
+    progress : bool, default False
+        Progress bars on stderr.
+
+    Returns
+    -------
+    DriftReport
+    """
+    from mltoolkit.artifacts import read_artifact
+
+    out = Path(out)
+    settings = {"drift_share": drift_share}
+    with tempfile.TemporaryDirectory(prefix="mltoolkit-drift-") as tmp:
+        artifacts = Path(tmp) / "artifacts"
+        if notebook:
+            from mltoolkit.pipeline.execute import execute_notebook, stage_notebook
+
+            executed = out.with_suffix(".ipynb")
+            execute_notebook(stage_notebook("monitoring"), executed,
+                             {"reference_path": _source(reference), "current_path": _source(current),
+                              "target": target, "time_column": time_column, **settings,
+                              "output_dir": str(artifacts), "card_path": ""},  # two files: no project card
+                             cwd=tmp, progress=progress)
+            source: Any = executed
+        else:
+            from mltoolkit.pipeline.execute import stage_notebook
+            from mltoolkit.stages.monitoring import monitor_stage
+            from mltoolkit.widgets.monitoring_stage import explore_drift, monitoring_summary
+
+            monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
+                                       target=target, time_column=time_column, settings=settings,
+                                       output_dir=artifacts, progress=progress)
+            source = notebook_with_views(stage_notebook("monitoring"),
+                                         {"monitoring_summary": lambda: monitoring_summary(monitoring),
+                                          "explore_drift": lambda: explore_drift(monitoring)})
+        drift = read_artifact(artifacts, "drift")
+        if json_out:
+            drift.to_json(json_out)
+        meta = [("Reference", reference), ("Current", current),
+                ("Rows", f"{drift.n_reference:,} vs {drift.n_current:,}")]
+        path = render_report(source, out, template="drift", title="Data drift report", meta=meta)
+    return DriftReport(path, drift)
+
+
+def streamed_profile_report(result: Any, out: str | Path, *, data: str,
+                            meta: Sequence[tuple[str, str]] | None = None) -> Path:
+    """The EDA report of a streamed profile (``ProfileResult``): its summary and profile views, without a kernel.
+
+    The EDA notebook loads the data whole, so streamed data skips it: the same
+    summary and profile views are placed in a notebook as outputs and rendered
+    with the ``eda`` template (no target-by-feature charts: they need the rows).
+    """
+    from mltoolkit.widgets.eda import EDASummary, EDAWidget
+
+    def shown(view: Any) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [_static_output(view, None)]
+        return cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Exploratory data analysis\n\nProfiled in batches (streamed); "
+                                              "see the notes for what was estimated or left out."),
+                shown(EDASummary(result)), nbformat.v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
+    return render_report(nb, out, template="eda", title=f"Data profile: {_label(data)}",
+                         meta=meta or _profile_meta(data, result.overview, result.fingerprint))

@@ -19,7 +19,7 @@ from mltoolkit.errors import ConfigError, DataError
 
 __all__ = [
     "CONFIG_NAME", "DataConfig", "ProjectConfig", "ReportConfig", "SmtpConfig", "config_from_dict", "demo_config_path",
-    "find_config", "load_config", "FRAMING_KEYS", "MONITORING_KEYS",
+    "find_config", "load_config", "FRAMING_KEYS", "MONITORING_KEYS", "SMTP_TLS_MODES",
 ]
 
 CONFIG_NAME = "mltoolkit.yml"
@@ -32,7 +32,9 @@ FRAMING_KEYS = ("target", "task", "positive_class", "metric", "threshold", "cons
 MONITORING_KEYS = ("drift_share", "alpha", "distance_threshold", "chunk_freq", "max_drift_share_rule",
                    "max_domain_auc_rule", "tests", "thresholds")
 _REPORT_KEYS = {"recipients", "subject", "template"}
-_SMTP_KEYS = {"host", "port", "starttls", "user", "password_env", "sender"}
+_SMTP_KEYS = {"host", "port", "tls", "starttls", "allow_plain_login", "cafile", "user", "password_env", "sender"}
+#: Values of ``smtp.tls``: STARTTLS when offered, STARTTLS required, TLS from the first byte (port 465), never.
+SMTP_TLS_MODES = ("auto", "starttls", "implicit", "none")
 
 
 def demo_config_path() -> Path:
@@ -100,9 +102,33 @@ class ReportConfig:
 
 @dataclasses.dataclass(frozen=True)
 class SmtpConfig:
+    """The ``smtp`` section: how ``mltoolkit send`` reaches the mail server.
+
+    Attributes
+    ----------
+    host, port : str, int
+        The SMTP server.
+    tls : str
+        One of :data:`SMTP_TLS_MODES`. ``auto`` upgrades with STARTTLS when the
+        server offers it (TLS from the first byte on port 465); ``starttls``
+        requires STARTTLS; ``implicit`` speaks TLS from the first byte (SMTPS,
+        port 465); ``none`` never encrypts.
+    allow_plain_login : bool
+        Allow sending the login over a connection without TLS (refused otherwise).
+    cafile : str or None
+        PEM file of CA certificates trusted for the server's certificate (for a
+        private CA); None: the system's trust store.
+    user : str or None
+        SMTP login; the password is read from the environment variable ``password_env``.
+    sender : str
+        From: address.
+    """
+
     host: str = "localhost"
     port: int = 25
-    starttls: bool = False
+    tls: str = "auto"
+    allow_plain_login: bool = False
+    cafile: str | None = None
     user: str | None = None
     password_env: str = "MLTOOLKIT_SMTP_PASSWORD"
     sender: str = "mltoolkit@localhost"
@@ -234,6 +260,35 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _smtp_config(smtp: dict[str, Any], root: Path, path: Path) -> SmtpConfig:
+    values = dict(smtp)
+    if "starttls" in values:  # configs written before `tls`: starttls: true required it, false left it to the server
+        if "tls" in values:
+            raise ConfigError(f"smtp in {path} sets both tls and the older starttls; keep only tls", path=str(path),
+                              parameter="smtp.starttls")
+        legacy = values.pop("starttls")
+        if not isinstance(legacy, bool):
+            raise ConfigError(f"smtp.starttls in {path} must be true or false, got {legacy!r}; better, use "
+                              f"tls: {' | '.join(SMTP_TLS_MODES)}", path=str(path), parameter="smtp.starttls")
+        values["tls"] = "starttls" if legacy else "auto"
+    tls = values.get("tls", "auto")
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"smtp.tls in {path} must be one of {', '.join(SMTP_TLS_MODES)}, got {tls!r}",
+                          path=str(path), parameter="smtp.tls")
+    allow = values.get("allow_plain_login", False)
+    if not isinstance(allow, bool):
+        raise ConfigError(f"smtp.allow_plain_login in {path} must be true or false, got {allow!r}", path=str(path),
+                          parameter="smtp.allow_plain_login")
+    if values.get("cafile") is not None:
+        values["cafile"] = str(root / str(values["cafile"]))
+    try:
+        values["port"] = int(values.get("port", 25))
+    except (TypeError, ValueError):
+        raise ConfigError(f"smtp.port in {path} must be a number, got {smtp.get('port')!r}", path=str(path),
+                          parameter="smtp.port") from None
+    return SmtpConfig(**values)
+
+
 def config_from_dict(data: Mapping[str, Any], *, root: Path, path: Path | None = None,
                      known_stages: Mapping[str, Any] | None = None) -> ProjectConfig:
     """Validate a config mapping (as read from YAML).
@@ -296,11 +351,7 @@ def config_from_dict(data: Mapping[str, Any], *, root: Path, path: Path | None =
                     f"valid parameters are: {', '.join(known_stages[stage])}",
                     path=str(path), stage=stage, parameter=unknown[0],
                 )
-    try:
-        smtp_cfg = SmtpConfig(**{**smtp, "port": int(smtp.get("port", 25))})
-    except (TypeError, ValueError):
-        raise ConfigError(f"smtp.port in {path} must be a number, got {smtp.get('port')!r}", path=str(path),
-                          parameter="smtp.port") from None
+    smtp_cfg = _smtp_config(smtp, root, path)
     recipients = report.get("recipients") or ()
     if isinstance(recipients, str):
         recipients = [recipients]

@@ -90,6 +90,7 @@ ARTIFACTS: dict[str, ArtifactSpec] = {
                                derived=("release_passed",)),
     "drift": ArtifactSpec("drift.json", "monitoring", "mltoolkit.drift.result:DriftResult"),
     "alerts": ArtifactSpec("alerts.json", "monitoring", "mltoolkit.artifacts:AlertsFile"),
+    "performance": ArtifactSpec("performance.json", "monitoring", "mltoolkit.monitor.performance:ProductionPerformance"),
     "retraining": ArtifactSpec("retraining.json", "retraining", "mltoolkit.stages.retraining:RetrainingResult"),
 }
 

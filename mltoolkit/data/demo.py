@@ -5,7 +5,10 @@ Each row is a prospect on a free trial of a B2B software product; the target
 missing values, heavy-tailed counts with outliers, a free-text column, and, with
 ``drift > 0``, production batches whose distributions have moved in known
 columns (listed in :data:`DRIFTED_COLUMNS`) so the monitoring stage has
-something real to find.
+something real to find. With ``concept_shift > 0`` the way outcomes follow from
+the inputs changes part-way through the batch (self-serve buying: small teams
+start converting without a demo), so the model's performance really drops
+there, a change only labels reveal.
 """
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ def make_trial_conversion(
     start: str = "2025-01-01",
     days: int = 365,
     missing_rate: float = 0.03,
+    concept_shift: float = 0.0,
 ) -> pd.DataFrame:
     """Generate a realistic trial-conversion table.
 
@@ -80,6 +84,13 @@ def make_trial_conversion(
         Base share of missing values in columns that have gaps in real CRM
         exports (location, company_size, website_visits, days_in_trial, notes
         is mostly empty anyway).
+    concept_shift : float, default 0.0
+        0 keeps the training labelling rule. Up to 1: from 40% of the period
+        on (fully from 60%), prospects of small companies (up to 50 people)
+        who took no demo convert more often (a self-serve plan), proportionally.
+        The inputs' distributions do not change, so drift detection cannot see
+        it; the model, which scores these prospects low, misses more of the
+        converters (its recall drops).
 
     Returns
     -------
@@ -99,6 +110,8 @@ def make_trial_conversion(
         raise ConfigError(f"n_rows must be a positive whole number, got {n_rows!r}", parameter="n_rows")
     if not 0.0 <= drift <= 1.0:
         raise ConfigError(f"drift must be between 0 and 1, got {drift!r}", parameter="drift")
+    if not 0.0 <= concept_shift <= 1.0:
+        raise ConfigError(f"concept_shift must be between 0 and 1, got {concept_shift!r}", parameter="concept_shift")
     if not 0.0 <= missing_rate < 0.5:
         raise ConfigError(f"missing_rate must be in [0, 0.5), got {missing_rate!r}", parameter="missing_rate")
     rng = np.random.default_rng(seed)
@@ -128,9 +141,14 @@ def make_trial_conversion(
         + np.where(np.isin(role, ["data", "engineering"]), 0.35, 0.0)
         + np.where(location == "United States", 0.25, 0.0) - 0.2 * tickets
     )
-    converted = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    outcome = rng.random(n)  # drawn in the same order with or without a shift: same seed, same inputs
+    seconds = np.sort(rng.integers(0, days * 86400, n))
+    if concept_shift:
+        ramp = np.clip((seconds / (days * 86400) - 0.4) / 0.2, 0.0, 1.0)
+        logit = logit + concept_shift * ramp * 2.5 * ((~demo_taken) & (size_idx <= 1))
+    converted = (outcome < 1 / (1 + np.exp(-logit))).astype(np.int64)
 
-    signup = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, days * 86400, n)), unit="s")
+    signup = pd.Timestamp(start) + pd.to_timedelta(seconds, unit="s")
     notes = np.where(rng.random(n) < 0.35, rng.choice(_NOTES, n), None)
 
     df = pd.DataFrame({
@@ -156,10 +174,10 @@ def make_trial_conversion(
     return df
 
 
-#: Named variants: ``demo://trial_conversion/production`` is a later, drifted batch.
+#: Named variants: ``demo://trial_conversion/production`` is a later batch, drifted and with a concept shift.
 PRESETS: dict[str, dict[str, object]] = {
     "": {},
-    "production": {"n_rows": 5000, "seed": 7, "drift": 1.0, "start": "2026-01-01", "days": 90},
+    "production": {"n_rows": 5000, "seed": 7, "drift": 1.0, "start": "2026-01-01", "days": 90, "concept_shift": 1.0},
 }
 
 
@@ -187,7 +205,8 @@ def load_demo(uri: str) -> pd.DataFrame:
         raise ConfigError(f"unknown demo dataset {parts.netloc!r} in {uri!r}; the demo datasets are "
                           "'demo://trial_conversion' and 'demo://experiment'", parameter="source")
     converters = {"rows": ("n_rows", int), "seed": ("seed", int), "drift": ("drift", float),
-                  "start": ("start", str), "days": ("days", int), "missing_rate": ("missing_rate", float)}
+                  "start": ("start", str), "days": ("days", int), "missing_rate": ("missing_rate", float),
+                  "concept_shift": ("concept_shift", float)}
     kwargs: dict[str, object] = dict(PRESETS[preset])
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key not in converters:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.performance import actual_performance, estimate_performance
 from mltoolkit.errors import ConfigError
 
-__all__ = ["ChunkDrift", "drift_by_chunk"]
+__all__ = ["ChunkDrift", "drift_by_chunk", "split_chunks"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +35,13 @@ class ChunkDrift:
         return to_jsonable(self)
 
 
-def _chunks(current: pd.DataFrame, time_column: str | None, freq: str | None, chunk_size: int | None):
+def split_chunks(current: pd.DataFrame, time_column: str | None, freq: str | None,
+                 chunk_size: int | None) -> Iterator[tuple[str, str | None, str | None, pd.DataFrame]]:
+    """The chunks of ``current`` as ``(label, start, end, rows)``: by calendar period of ``time_column``, else by rows.
+
+    The one chunking rule of monitoring: drift over time and performance over
+    time cut the data the same way, so their chunks share labels.
+    """
     if time_column is not None:
         if time_column not in current.columns:
             raise ConfigError(f"time column {time_column!r} is not in the current data; columns are: "
@@ -89,7 +96,7 @@ def drift_by_chunk(
     profile = isinstance(reference, ReferenceProfile)
     ref_cols = [c for c in (reference.names if profile else reference.columns) if c not in skip]
     out = []
-    for label, start, end, chunk in _chunks(current, time_column, freq, chunk_size):
+    for label, start, end, chunk in split_chunks(current, time_column, freq, chunk_size):
         if len(chunk) < min_rows:
             continue
         current_part = chunk[[c for c in chunk.columns if c not in skip]]

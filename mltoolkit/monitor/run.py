@@ -20,6 +20,7 @@ from mltoolkit.deploy.usage import UsageSummary, is_prediction_log, prediction_u
 from mltoolkit.errors import ConfigError
 from mltoolkit.monitor.alerts import MonitoringAlert, Recommendation, RetrainingRules, build_alerts, \
     recommend_retraining, write_alerts
+from mltoolkit.monitor.performance import ProductionPerformance
 
 __all__ = ["MonitoringReport", "run_monitoring"]
 
@@ -33,16 +34,28 @@ class MonitoringReport:
     alerts: tuple[MonitoringAlert, ...]
     recommendation: Recommendation
     usage: UsageSummary | None = None  # when the current data is the prediction log of ``mltoolkit serve``
+    production: ProductionPerformance | None = None  # expected, actual and estimated performance per chunk
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
     def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write ``drift.json``, ``alerts.json`` and ``monitoring.json`` into ``directory``."""
+        """Write ``drift.json``, ``alerts.json``, ``monitoring.json`` (and ``performance.json``) into ``directory``.
+
+        ``performance.json`` (production performance) is written when it was
+        measured, and removed when an earlier pass left one, so a report never
+        shows another pass's figures.
+        """
+        from mltoolkit.artifacts import artifact_path, write_artifact
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         paths = {"drift": directory / "drift.json", "alerts": directory / "alerts.json",
                  "monitoring": directory / "monitoring.json"}
+        if self.production is not None:
+            paths["performance"] = write_artifact(directory, "performance", self.production)
+        else:
+            artifact_path(directory, "performance").unlink(missing_ok=True)
         self.drift.to_json(paths["drift"])
         write_alerts(paths["alerts"], self.alerts, self.recommendation)
         paths["monitoring"].write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False), encoding="utf-8")
@@ -66,6 +79,7 @@ def run_monitoring(
     rules: RetrainingRules = RetrainingRules(),
     exclude: tuple[str, ...] = (),
     id_columns: Sequence[str] = (),
+    production: ProductionPerformance | None = None,
     **drift_kwargs: Any,
 ) -> MonitoringReport:
     """Everything the monitoring stage reports, in one call.
@@ -106,6 +120,11 @@ def run_monitoring(
         the reference, or hold nearly consecutive whole numbers once each, are
         left out the same way as undeclared counters or ids
         (:func:`mltoolkit.drift.excluded_columns`).
+    production : ProductionPerformance, optional
+        Performance in production per chunk
+        (:func:`mltoolkit.monitor.production_performance`): its breaches become
+        alerts naming the chunk, and it weighs first in the retraining
+        recommendation.
     **drift_kwargs
         Passed to :func:`mltoolkit.drift.detect_drift`.
     """
@@ -158,10 +177,10 @@ def run_monitoring(
             cur_metrics, estimated = estimate_performance(proba, decision_threshold), True
         perf = performance_drift(reference_metrics or {}, cur_metrics, metric=metric, estimated=estimated,
                                  success_threshold=success_threshold, max_drop=rules.max_performance_drop)
-    alerts = tuple(build_alerts(drift, performance=perf, domain=domain))
-    recommendation = recommend_retraining(drift, performance=perf, domain=domain, rules=rules)
+    alerts = tuple(build_alerts(drift, performance=perf, domain=domain, production=production))
+    recommendation = recommend_retraining(drift, performance=perf, domain=domain, rules=rules, production=production)
     if profile and domain_classifier:
         recommendation = dataclasses.replace(recommendation, summary=recommendation.summary + (
             " The multivariate check (domain classifier) was not run: it learns from rows, and the reference is a "
             "saved profile."))
-    return MonitoringReport(drift, domain, chunks, perf, alerts, recommendation, usage)
+    return MonitoringReport(drift, domain, chunks, perf, alerts, recommendation, usage, production)

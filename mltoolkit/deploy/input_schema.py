@@ -31,6 +31,8 @@ RANGE_SLACK = 1.0
 #: What a check does with odd values (numbers out of range, categories never seen in training):
 #: ``refuse`` out-of-range numbers (online requests), ``score`` every row, or ``set_aside`` the rows holding them.
 ODD_VALUE_ACTIONS = ("refuse", "score", "set_aside")
+#: How many ignored extra columns a warning names.
+_SHOWN_EXTRA = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +83,10 @@ def schema_warnings(extra_columns: Sequence[str], unseen_categories: dict[str, i
                     out_of_range: dict[str, int], *, set_aside: bool = False) -> list[str]:
     """Plain-language notes on a check (one request, a chunk or a whole batch) for logs and reports."""
     fate = "rows set aside" if set_aside else None
-    out = [f"ignored extra columns: {', '.join(extra_columns)}"] if extra_columns else []
+    shown = ", ".join(extra_columns[:_SHOWN_EXTRA])
+    if len(extra_columns) > _SHOWN_EXTRA:  # a request may carry thousands of stray keys; the note stays one line
+        shown += f" and {len(extra_columns) - _SHOWN_EXTRA:,} more"
+    out = [f"ignored extra columns: {shown}"] if extra_columns else []
     out += [f"{n:,} values of '{c}' never seen in training ({fate or 'scored as infrequent'})"
             for c, n in unseen_categories.items()]
     out += [f"{n:,} values of '{c}' far outside the training range ({fate or 'scored'})"

@@ -62,7 +62,7 @@ class PredictionLog:
 
     def append(self, inputs: Rows, predictions: pd.DataFrame, *, model_version: str, request_id: str,
                scored_at: str) -> None:
-        """Append one request's rows (inputs as checked, outputs as returned).
+        """Append one request's rows (inputs as checked, outputs as returned), all or none.
 
         ``inputs`` is a checked frame or the checked columns of an online request
         (:func:`~mltoolkit.deploy.records.check_records`); both are stored alike,
@@ -75,7 +75,15 @@ class PredictionLog:
         labels = [str(p) for p in predictions["prediction"].tolist()]
         rows = list(zip(*columns, labels, scores, [model_version] * n, [request_id] * n, [scored_at] * n))
         with self._lock:
-            self._conn.executemany(self._insert, rows)
+            # One transaction per request: a row that cannot be stored leaves none of its request's rows behind
+            # (in autocommit mode each INSERT of executemany commits on its own).
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(self._insert, rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def read(self) -> pd.DataFrame:
         """The whole log as a DataFrame."""

@@ -1,28 +1,37 @@
 """Online prediction over HTTP: FastAPI app, served by uvicorn.
 
-- ``POST /predict``: ``{"records": [{column: value, ...}, ...]}`` in; predictions
-  (and probabilities for classifiers) out. Records are checked against the
-  package's input schema; errors (HTTP 422) name the field. Bodies over
-  ``max_body_bytes`` are refused (HTTP 413) before they are read in full.
+- ``POST /predict``: ``{"records": [{column: value, ...}, ...]}`` in, sent as
+  ``Content-Type: application/json`` (anything else is refused with HTTP 415,
+  so a web page cannot post a form into the log); predictions (and
+  probabilities for classifiers) out. Records of every request size go through
+  one check against the package's input schema
+  (:func:`~mltoolkit.deploy.records.check_records`); errors (HTTP 422) name the
+  field. Bodies over ``max_body_bytes`` are refused (HTTP 413) before they are
+  read in full; bodies that are not JSON, or nest too deeply to parse, get 400.
+  Parsing, checking, scoring and logging run in a worker thread, so a large
+  request does not hold up ``/health`` or other clients.
 - ``GET /health``, ``GET /metadata`` (input schema, outputs, model version).
-- ``GET /metrics``: Prometheus text format (prometheus-client): requests by
-  status, latency histogram, predictions by class, validation failures by
-  field, process CPU and memory.
-- Every prediction is appended to the prediction log (SQLite), which the
-  monitoring stage reads as its current data.
+- ``GET /metrics``: Prometheus text format (prometheus-client): prediction
+  requests by status (every answer, 5xx included), latency histogram,
+  predictions by class, validation failures by field, process CPU and memory.
+- Every successful prediction is appended to the prediction log (SQLite), one
+  transaction per request, written only once the answer is ready: a request
+  that fails leaves no rows, and every logged row's request id was sent to the
+  client. The monitoring stage reads the log as its current data.
 """
 from __future__ import annotations
 
 import collections
 import datetime as _dt
 import json
+import logging
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,6 +40,8 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.deploy.prediction_log import PredictionLog
@@ -41,13 +52,50 @@ __all__ = ["create_app", "serve", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_RECORDS
 
 DEFAULT_MAX_BODY_BYTES = 10 * 2**20
 DEFAULT_MAX_RECORDS = 10_000
-#: Requests with at most this many records are checked record by record (faster than building a frame first).
-RECORD_PATH_MAX = 100
+_LOG = logging.getLogger(__name__)
+#: The label of validation failures that are not about one of the model's fields (kept few, for Prometheus).
+_OTHER_FIELD = "(request)"
+
+
+def _json_body(content: Any) -> bytes:
+    """``content`` as the bytes of a JSON answer (as Starlette's JSONResponse renders it)."""
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _problem(status: int, message: str, **extra: Any) -> Response:
+    # ensure_ascii: a message may quote what the client sent, and that need not be valid UTF-8 text
+    body = json.dumps({"error": message, **extra}, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _is_json(content_type: str | None) -> bool:
+    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | None = "predictions.db",
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_records: int = DEFAULT_MAX_RECORDS) -> Any:
-    """Build the FastAPI application for a model package (see the module docstring)."""
+    """Build the FastAPI application for a model package (see the module docstring).
+
+    Parameters
+    ----------
+    package : path or ModelPackage
+        The model package (loaded and verified here when a path).
+    log_path : path or None, default "predictions.db"
+        SQLite prediction log; None logs nothing.
+    max_body_bytes : int
+        Largest request body accepted (HTTP 413 above).
+    max_records : int
+        Most records accepted in one request (HTTP 413 above).
+
+    Returns
+    -------
+    fastapi.FastAPI
+
+    Raises
+    ------
+    ModelPackageError
+        The package does not load or verify (see :func:`~mltoolkit.deploy.load_package`).
+    """
     pkg = package if isinstance(package, ModelPackage) else load_package(package)
     log = PredictionLog(log_path, pkg.schema) if log_path else None
     app = FastAPI(title=f"mltoolkit model {pkg.version}", docs_url=None, redoc_url=None, openapi_url=None)
@@ -58,12 +106,8 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
                 "max_body_bytes": max_body_bytes, "max_records": max_records,
                 # Built and checked now, not on the first request: which way small requests are scored, and why.
                 "small_requests": pkg.row_path[1]}
-
+    fields = set(pkg.schema.names)
     metrics = _Metrics()
-
-    def problem(status: int, message: str, **extra: Any) -> JSONResponse:
-        metrics.requests.labels(status=str(status)).inc()
-        return JSONResponse(status_code=status, content={"error": message, **extra})
 
     @app.get("/metrics")
     def prometheus() -> Response:
@@ -78,55 +122,72 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
         return metadata
 
     @app.post("/predict")
-    async def predict(request: Request) -> Any:
-        with metrics.latency.time():
-            return await _predict(request)
+    async def predict(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response = await _answer(request)
+        except Exception:  # a bug: answered, counted and logged with its traceback, never a silent dropped request
+            _LOG.exception("unexpected error answering POST /predict")
+            response = _problem(500, "internal error while scoring the request; nothing was logged. The server's "
+                                     "log has the details")
+        metrics.requests.labels(status=str(response.status_code)).inc()
+        metrics.latency.observe(time.perf_counter() - started)
+        return response
 
-    async def _predict(request: Request) -> Any:
+    async def _answer(request: Request) -> Response:
+        if not _is_json(request.headers.get("content-type")):
+            return _problem(415, "send the records as JSON with the header Content-Type: application/json")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-            return problem(413, f"request body of {int(declared):,} bytes is over the limit of {max_body_bytes:,}; "
-                                "send fewer records per request")
+            return _problem(413, f"request body of {int(declared):,} bytes is over the limit of {max_body_bytes:,}; "
+                                 "send fewer records per request")
         body = bytearray()
-        async for part in request.stream():
-            body += part
-            if len(body) > max_body_bytes:
-                return problem(413, f"request body is over the limit of {max_body_bytes:,} bytes; "
-                                    "send fewer records per request")
+        try:
+            async for part in request.stream():
+                body += part
+                if len(body) > max_body_bytes:
+                    return _problem(413, f"request body is over the limit of {max_body_bytes:,} bytes; "
+                                         "send fewer records per request")
+        except ClientDisconnect:  # nobody is left to answer; counted all the same
+            return _problem(400, "the client closed the connection before sending the whole body")
+        # Off the event loop: parsing and scoring 10,000 records takes a second, and /health must not wait for it.
+        return await run_in_threadpool(_score_body, bytes(body))
+
+    def _score_body(body: bytes) -> Response:
         try:
             payload = json.loads(body or b"null")
+        except RecursionError:
+            return _problem(400, "request body nests JSON too deeply to parse; send flat records of plain values")
         except ValueError as exc:
-            return problem(400, f"request body is not valid JSON: {exc}")
+            return _problem(400, f"request body is not valid JSON: {exc}")
         records = payload.get("records") if isinstance(payload, dict) else payload
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            return problem(422, 'send {"records": [{"column": value, ...}, ...]}')
+            return _problem(422, 'send {"records": [{"column": value, ...}, ...]}')
         if not records:
-            return problem(422, "no records to score")
+            return _problem(422, "no records to score")
         if len(records) > max_records:
-            return problem(413, f"{len(records):,} records is over the limit of {max_records:,} per request")
+            return _problem(413, f"{len(records):,} records is over the limit of {max_records:,} per request")
         try:
-            if len(records) <= RECORD_PATH_MAX:
-                checked, outcome = check_records(pkg.schema, records, source="the request")
-            else:
-                checked, outcome = pkg.schema.check(pd.DataFrame.from_records(records), source="the request")
+            checked, outcome = check_records(pkg.schema, records, source="the request")
         except MLToolkitError as exc:
-            metrics.validation_failures.labels(field=str(exc.column)).inc()
-            return problem(422, exc.message, field=exc.column)
+            field = exc.column if exc.column in fields else None
+            metrics.validation_failures.labels(field=field or _OTHER_FIELD).inc()
+            return _problem(422, exc.message, field=field)
         preds = pkg.score(checked)
         request_id = secrets.token_hex(8)
         scored_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        if log is not None:
-            log.append(checked, preds, model_version=pkg.version, request_id=request_id, scored_at=scored_at)
         labels = preds["prediction"].tolist()
-        out = {"model_version": pkg.version, "request_id": request_id, "predictions": labels}
+        out: dict[str, Any] = {"model_version": pkg.version, "request_id": request_id, "predictions": labels}
         if "score" in preds:
             out["scores"] = preds["score"].to_numpy(dtype=float).tolist()
         if outcome.warnings:
             out["warnings"] = outcome.warnings
-        metrics.requests.labels(status="200").inc()
+        content = _json_body(out)  # rendered before logging: rows are logged only for an answer that can be sent
+        if log is not None:
+            log.append(checked, preds, model_version=pkg.version, request_id=request_id, scored_at=scored_at)
         for label, count in collections.Counter(map(str, labels)).items():
             metrics.predictions.labels(prediction=label).inc(count)
-        return out
+        return Response(content, media_type="application/json")
 
     app.state.prediction_log = log
     return app
@@ -137,7 +198,8 @@ class _Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("mltoolkit_requests", "Prediction requests by HTTP status", ["status"],
+        self.requests = Counter("mltoolkit_requests", "Prediction requests by HTTP status (every answer, 5xx "
+                                "included)", ["status"],
                                 registry=self.registry)
         self.latency = Histogram("mltoolkit_request_seconds", "Time to answer a prediction request",
                                  buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=self.registry)

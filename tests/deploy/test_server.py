@@ -1,4 +1,9 @@
-"""The prediction server as a real process on loopback: predict, health, metadata, bad requests, the log."""
+"""The prediction server as a real process on loopback: predict, health, metadata, bad requests, the log.
+
+The hardening probes (issue 15) send what a careless or hostile client would:
+deep nesting, lone surrogates, huge numbers, wrong types at every request size,
+non-JSON bodies, and a large request beside a health check.
+"""
 from __future__ import annotations
 
 import json
@@ -30,7 +35,7 @@ def server(tmp_path_factory, package):
     port = _free_port()
     log = root / "predictions.db"
     proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(package), "--port", str(port),
-                             "--log", str(log), "--max-body-mb", "1"], stdout=subprocess.PIPE,
+                             "--log", str(log), "--max-body-mb", "8"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -49,9 +54,8 @@ def server(tmp_path_factory, package):
     proc.wait(timeout=20)
 
 
-def _post(base: str, body: bytes) -> tuple[int, dict]:
-    req = urllib.request.Request(f"{base}/predict", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
+def _post(base: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+    req = urllib.request.Request(f"{base}/predict", data=body, method="POST", headers={"Content-Type": content_type})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
@@ -151,3 +155,104 @@ def test_monitoring_reads_the_prediction_log_and_reports_use(server):
     compared = {c.column for c in report.drift.columns}
     assert "request_id" not in compared and "scored_at" not in compared and "website_visits" in compared
     assert "predictions in" in MonitoringSummary(report).static_html()
+
+
+def _rows(log) -> int:
+    import sqlite3
+
+    with sqlite3.connect(log) as conn:
+        return conn.execute("SELECT count(*) FROM predictions").fetchone()[0]
+
+
+def test_deeply_nested_json_is_a_client_error(server):
+    base, _ = server
+    rec = _records(1)[0]
+    deep = "[" * 1000 + "]" * 1000
+    body = json.dumps({"records": [{**rec, "notes": "@"}]}).replace('"@"', deep).encode()
+    status, out = _post(base, body)
+    assert status == 400 and "nests JSON too deeply" in out["error"]
+    body = json.dumps({"records": [{**rec, "notes": "@"}]}).replace('"@"', "[" * 50 + "]" * 50).encode()
+    status, out = _post(base, body)
+    assert status == 422 and out["field"] == "notes" and "got [a list]" in out["error"]
+
+
+def test_lone_surrogate_is_refused_and_no_row_is_logged(server):
+    base, log = server
+    before = _rows(log)
+    records = _records(100, seed=11)
+    records[-1]["notes"] = "\ud800"
+    status, out = _post(base, json.dumps({"records": records}).encode())
+    assert status == 422 and out["field"] == "notes" and "valid Unicode" in out["error"]
+    status, out = _post(base, json.dumps({"records": [{**records[0], "\ud800": 1}]}).encode())
+    assert status == 422 and "field name" in out["error"]
+    assert _rows(log) == before
+
+
+@pytest.mark.parametrize("n", [1, 100, 101, 500])
+def test_a_huge_number_is_refused_naming_the_field(server, n):
+    base, _ = server
+    records = _records(n, seed=12)
+    records[-1]["website_visits"] = 10**400
+    status, out = _post(base, json.dumps({"records": records}).encode())
+    assert status == 422 and out["field"] == "website_visits" and "must be a number" in out["error"]
+
+
+@pytest.mark.parametrize("n", [1, 100, 101, 2000])
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("support_tickets", "3", "must be a number"),
+    ("location", None, "lacks field(s) ['location']"),
+    ("location", {"a": 1}, "must be text, got [an object]"),
+    ("demo_taken", [True], "must be true/false"),
+])
+def test_validation_is_the_same_for_every_request_size(server, n, field, value, expected):
+    base, _ = server
+    records = _records(n, seed=13)
+    if value is None:
+        del records[-1][field]
+    else:
+        records[-1][field] = value
+    status, out = _post(base, json.dumps({"records": records}).encode())
+    assert status == 422 and out["field"] == field and expected in out["error"]
+
+
+def test_only_json_bodies_are_scored(server):
+    base, log = server
+    before = _rows(log)
+    body = json.dumps({"records": _records(2)}).encode()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        status, out = _post(base, body, content_type)
+        assert status == 415 and "Content-Type: application/json" in out["error"]
+    assert _post(base, body, "application/json; charset=utf-8")[0] == 200
+    assert _rows(log) == before + 2
+
+
+def test_a_large_request_does_not_hold_up_health(server):
+    import threading
+
+    base, _ = server
+    body = json.dumps({"records": _records(10_000, seed=14)}).encode()
+    done: dict[str, float] = {}
+
+    def big() -> None:
+        started = time.perf_counter()
+        done["status"] = _post(base, body)[0]
+        done["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=big)
+    thread.start()
+    time.sleep(0.05)  # the body is sent and being parsed or scored
+    started = time.perf_counter()
+    urllib.request.urlopen(f"{base}/health", timeout=30).read()
+    health = time.perf_counter() - started
+    thread.join(timeout=60)
+    assert done["status"] == 200
+    # Scored on the event loop, /health waited for nearly all of the large request.
+    assert health < done["seconds"] / 4, f"/health took {health:.3f} s beside a {done['seconds']:.3f} s request"
+
+
+def test_stray_keys_are_named_in_one_short_warning(server):
+    base, _ = server
+    rec = {**_records(1)[0], **{f"stray_{i:03d}": i for i in range(500)}}
+    status, out = _post(base, json.dumps({"records": [rec]}).encode())
+    assert status == 200 and "ignored extra columns: stray_000, " in out["warnings"][0]
+    assert out["warnings"][0].endswith("and 490 more")

@@ -5,6 +5,8 @@ them (whichever exist) and turns them into a few statuses in plain language:
 
 - ``artifacts/evaluation.json``: the success criterion and the baseline (evaluation stage);
 - ``artifacts/drift.json``: the dataset-level drift verdict (monitoring stage);
+- ``artifacts/performance.json``: the model's performance in production, expected vs actual or
+  estimated (monitoring stage);
 - ``artifacts/alerts.json``: open alerts (monitoring stage);
 - ``artifacts/retraining.json``: what the retraining loop decided, if it ran;
 - ``artifacts/data_fingerprint.json``: the data version (data collection stage).
@@ -66,6 +68,28 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
+_PRODUCTION_STATUS = {"pass": "pass", "fail": "fail", "uncertain": "warn", "unknown": "info"}
+
+
+def _in_production(p: Any) -> KPI:
+    """The "In production" card: the latest figure (actual or estimated) against the expected one, since when."""
+    latest = p.latest
+    obs = latest.observed
+    value = f"{p.metric} {_fmt(obs.value)} ({latest.basis})" if obs is not None and obs.value is not None \
+        else f"{p.metric} not known yet"
+    expected = p.expected
+    target = (f"expected {_fmt(expected.value)}" if expected is not None and expected.value is not None
+              else "no expected figure") + (f"; criterion {p.direction} {_fmt(p.threshold)}"
+                                             if p.threshold is not None else "")
+    since = {"pass": "meets it", "fail": "fails", "uncertain": "not established", "unknown": "not known"}[p.status]
+    detail = [f"{since} since {p.since}" if p.since and p.chunks else since]
+    if obs is not None and obs.ci_low is not None:
+        detail.append(f"{int(100 * p.confidence)}% CI {_fmt(obs.ci_low)} to {_fmt(obs.ci_high)}")
+    if latest.label != "all rows":
+        detail.append(f"latest: {latest.label}")
+    return KPI("In production", value, target, _PRODUCTION_STATUS[p.status], "; ".join(detail))
+
+
 def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> ExecutiveSummary:
     """Read a run's artifacts into an :class:`ExecutiveSummary`."""
     run_dir = Path(run_dir)
@@ -104,6 +128,14 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         if drift.target_drifted:
             advice.append(f"The distribution of the target '{drift.target}' has changed in production: the model's "
                           "figures may no longer hold.")
+    production = read_artifact(art, "performance")
+    if production is not None:
+        kpis.append(_in_production(production))
+        if production.status == "fail":
+            advice.append(f"In production the model no longer meets its targets: {production.message}")
+        if any(c.concept_shift for c in production.chunks):
+            advice.append("Labels show the model doing worse than its own probabilities promise: the link between "
+                          "inputs and outcome has changed, which estimates without labels cannot see.")
     alerts = read_artifact(art, "alerts")
     if alerts is not None:
         critical = sum(1 for a in alerts.alerts if a.get("severity") == "critical")

@@ -3,13 +3,97 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from mltoolkit.monitor.performance import ChunkPerformance, ProductionPerformance
 from mltoolkit.monitor.run import MonitoringReport
 from mltoolkit.plots import drift as drift_plots
+from mltoolkit.plots.performance import plot_performance_over_time
 from mltoolkit.plots.style import format_number
-from mltoolkit.widgets.base import ToolkitWidget
-from mltoolkit.widgets.html import badge, esc, img_tag, section
+from mltoolkit.widgets.base import ToolkitWidget, png_image
+from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
-__all__ = ["MonitoringSummary"]
+__all__ = ["MonitoringSummary", "PerformanceWidget", "performance_html", "chunk_table"]
+
+_STATUS = {"pass": ("meets the criterion", "good"), "fail": ("fails", "critical"),
+           "uncertain": ("not established", "warning"), "unknown": ("not known yet", "info")}
+
+
+def _iv(p: ProductionPerformance, iv) -> str:
+    return "–" if iv is None or iv.value is None else iv.describe(p.confidence)
+
+
+def performance_html(p: ProductionPerformance, *, chart: bool = True) -> str:
+    """Performance in production as static HTML: verdict, chart, per-chunk table, assumptions and join problems."""
+    text, level = _STATUS[p.status]
+    expected = _iv(p, p.expected)
+    criterion = f"{p.metric} {p.direction} {p.threshold:g}" if p.threshold is not None else "none"
+    parts = [f"<p>{badge(text, level)} {esc(p.message)}</p>",
+             table([("Expected (evaluation)", expected), ("Criterion", criterion),
+                    ("Now (" + p.latest.label + ")", p.describe()),
+                    ("Whole batch", p.describe(p.overall)),
+                    ("Rows labelled", f"{p.overall.n_labelled:,} of {p.overall.n_rows:,}")])]
+    if chart:
+        parts.append(img_tag(plot_performance_over_time(p), f"{p.metric} in production over time"))
+    if p.chunks:
+        parts.append(chunk_table(p, p.chunks))
+    notes = list(p.notes) + [f"Assumption: {a}" for a in p.assumptions]
+    if p.join is not None:
+        notes += [f"Join: {x}." for x in p.join.problems()]
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    return "".join(parts)
+
+
+def chunk_table(p: ProductionPerformance, chunks: tuple[ChunkPerformance, ...] | list[ChunkPerformance]) -> str:
+    """Every chunk's figures and verdict, one row each."""
+    rows = [(c.label, f"{c.n_rows:,}", f"{c.n_labelled:,}", _iv(p, c.actual), _iv(p, c.estimated), c.basis,
+             _STATUS[c.status][0] + (" (concept shift)" if c.concept_shift else "")) for c in chunks]
+    return table(rows, ["Chunk", "Rows", "Labelled", "Actual", "Estimated", "Judged on", "Verdict"],
+                 numeric=[False, True, True, False, False, False, False])
+
+
+class PerformanceWidget(ToolkitWidget):
+    """Performance in production with a chunk picker: the chart marks the chunk, the panel shows its figures."""
+
+    def __init__(self, result: ProductionPerformance) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"PerformanceWidget({self.result.metric}: {self.result.status}, {len(self.result.chunks)} chunks)"
+
+    def static_html(self) -> str:
+        return section("Performance in production", performance_html(self.result))
+
+    def chunk_html(self, label: str) -> str:
+        """One chunk's figures (what the picker shows)."""
+        p = self.result
+        c = next((c for c in p.chunks if c.label == label), p.overall)
+        text, level = _STATUS[c.status]
+        rows = [("Rows", f"{c.n_rows:,} ({c.n_labelled:,} labelled)"), ("Actual", _iv(p, c.actual)),
+                ("Estimated", _iv(p, c.estimated)), ("Judged on", f"{c.basis}: {_iv(p, c.observed)}"),
+                ("Expected", _iv(p, p.expected))]
+        if c.drop is not None:
+            rows.append(("Worse than expected by", f"{c.drop:.3g} (rule: {p.max_drop:g})"))
+        if c.constraint is not None:
+            rows.append((f"Constraint {p.constraint_metric}", _iv(p, c.constraint)))
+        extra = ("<p>Labels show this chunk below what the probabilities promise: a concept shift, which the "
+                 "estimate cannot see.</p>") if c.concept_shift else ""
+        return f"<p>{badge(text, level)} <b>{esc(c.label)}</b></p>{table(rows)}{extra}"
+
+    def _build(self) -> W.Widget:
+        p = self.result
+        labels = [c.label for c in p.chunks] or [p.overall.label]
+        picker = W.Dropdown(options=labels, value=labels[-1], description="Chunk")
+        image = png_image("760px", figure_png(plot_performance_over_time(p, highlight=labels[-1])))
+        detail = W.HTML(self.chunk_html(labels[-1]))
+
+        def show(change: dict) -> None:
+            image.value = figure_png(plot_performance_over_time(p, highlight=change["new"]))
+            detail.value = self.chunk_html(change["new"])
+
+        picker.observe(show, names="value")
+        head = W.HTML(f"<div class='mlt'>{section('Performance in production', f'<p>{esc(p.message)}</p>')}</div>")
+        detail.add_class("mlt")
+        return W.VBox([head, picker, image, detail])
 
 
 class MonitoringSummary(ToolkitWidget):
@@ -29,6 +113,8 @@ class MonitoringSummary(ToolkitWidget):
         rec = r.recommendation
         head = badge("retrain", "critical") if rec.retrain else badge("no action", "good")
         parts = [section("Recommendation", f"<p>{head} {esc(rec.summary)}</p>")]
+        if r.production is not None:
+            parts.append(section("Performance in production", performance_html(r.production)))
         facts = []
         if r.domain is not None:
             top = ", ".join(f"{name} ({format_number(v)})" for name, v in r.domain.top_features[:5]) or "none"
@@ -39,7 +125,7 @@ class MonitoringSummary(ToolkitWidget):
         if r.drift.target is not None:
             moved = "drifted" if r.drift.target_drifted else "did not drift"
             facts.append(f"<li>Target: '{esc(r.drift.target)}' {moved} (judged apart from the features).</li>")
-        if r.performance is not None:
+        if r.performance is not None and r.production is None:
             facts.append(f"<li>Performance: {esc(r.performance.message)}.</li>")
         if r.usage is not None:
             u = r.usage

@@ -7,9 +7,9 @@ from mltoolkit.stages.monitoring import MonitoringStageResult
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.drift import DriftWidget
 from mltoolkit.widgets.html import badge, esc, section
-from mltoolkit.widgets.monitoring import MonitoringSummary
+from mltoolkit.widgets.monitoring import MonitoringSummary, PerformanceWidget
 
-__all__ = ["StageNote", "monitoring_summary", "explore_drift"]
+__all__ = ["StageNote", "monitoring_summary", "explore_drift", "explore_performance"]
 
 
 class StageNote(ToolkitWidget):
@@ -37,3 +37,10 @@ def explore_drift(result: MonitoringStageResult) -> ToolkitWidget:
     """The drift explorer of the monitoring report, or a note saying why there is none."""
     return DriftWidget(result.report.drift) if result.report is not None else StageNote("Drift by feature",
                                                                                        result.note)
+
+
+def explore_performance(result: MonitoringStageResult) -> ToolkitWidget:
+    """Performance in production with a chunk picker, or a note saying why it was not measured."""
+    if result.report is not None and result.report.production is not None:
+        return PerformanceWidget(result.report.production)
+    return StageNote("Performance in production", result.note or result.performance_note)

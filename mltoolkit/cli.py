@@ -60,6 +60,31 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="with --html: execute the monitoring notebook (papermill, slower) and keep it beside the report")
     p.set_defaults(func=_cmd_drift)
 
+    p = sub.add_parser("monitor", help="the model in production: performance (expected, actual, estimated, per chunk) "
+                                       "and drift, alerts and a retraining recommendation")
+    p.add_argument("--card", default="project_card.yml",
+                   help="project card (default project_card.yml; without it: mltoolkit.yml of this folder or a parent)")
+    p.add_argument("--reference", default="data/train.parquet",
+                   help="training data or a saved reference profile (.json); default data/train.parquet")
+    p.add_argument("--current", help="production data (default: data.current of the project); the server's "
+                                     "prediction log with --table predictions")
+    p.add_argument("--table", help="SQL sources: table of the current data, e.g. predictions")
+    p.add_argument("--predictions", default="artifacts/batch_predictions.parquet",
+                   help="the scored batch of the current data (default artifacts/batch_predictions.parquet)")
+    p.add_argument("--labels", help="late labels: the target with the id columns, or request_id (+ request_row) "
+                                    "of the prediction log")
+    p.add_argument("--labels-table", help="SQL sources: table of the late labels")
+    p.add_argument("--evaluation-dir", default="artifacts", help="folder of evaluation.json (expected performance)")
+    p.add_argument("--output-dir", default="artifacts", help="where monitoring.json, performance.json, drift.json "
+                                                             "and alerts.json are written (default artifacts)")
+    p.add_argument("--time-column", help="time column of the chunks (default: the project's)")
+    p.add_argument("--chunk-freq", help="calendar period per chunk: D, W, M (default: the project's, else W)")
+    p.add_argument("--chunk-size", type=int, help="rows per chunk without a time column (default: ten chunks)")
+    p.add_argument("--max-performance-drop", type=float,
+                   help="alert when performance is worse than expected by more than this (default: the project's)")
+    p.add_argument("--fail-on-retrain", action="store_true", help="exit with code 1 when retraining is recommended")
+    p.set_defaults(func=_cmd_monitor)
+
     p = sub.add_parser("demo-data", help="write the bundled demo dataset to a CSV or Parquet file")
     p.add_argument("out", type=Path, help="file to write (.csv or .parquet)")
     p.add_argument("--rows", type=int, default=5000)
@@ -341,6 +366,31 @@ def _print_summary(result) -> None:  # noqa: ANN001 - ProfileResult, imported la
         print(f"[{alert.severity}] {alert.message}")
     for note in result.notes:
         print(f"note: {note}")
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from mltoolkit.stages.monitoring import monitor_stage
+
+    result = monitor_stage(args.card, reference_path=args.reference, current_path=args.current,
+                           current_table=args.table, time_column=args.time_column, chunk_size=args.chunk_size,
+                           settings={"chunk_freq": args.chunk_freq, "max_performance_drop": args.max_performance_drop},
+                           output_dir=args.output_dir, progress=sys.stderr.isatty(), predictions_path=args.predictions,
+                           labels_path=args.labels, labels_table=args.labels_table,
+                           evaluation_dir=args.evaluation_dir)
+    if result.report is None:
+        print(result.note)
+        return 0
+    report = result.report
+    if report.production is not None:
+        print(report.production.message)
+        for problem in report.production.join.problems() if report.production.join else ():
+            print(f"warning: {problem}", file=sys.stderr)
+    else:
+        print(result.performance_note)
+    print(f"{len(report.alerts)} alert(s). {report.recommendation.summary}")
+    print(f"written to {args.output_dir}/: monitoring.json, drift.json, alerts.json"
+          + (", performance.json" if report.production is not None else ""))
+    return 1 if args.fail_on_retrain and report.recommendation.retrain else 0
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:

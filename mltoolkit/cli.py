@@ -129,9 +129,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("send", help="e-mail a report (HTML body with inline charts, full report attached)")
     p.add_argument("report", type=Path)
-    p.add_argument("--to", nargs="+", help="recipients (default: report.recipients of the config)")
+    p.add_argument("--to", nargs="+", help="recipients, one address each (default: the config's report.recipients)")
     p.add_argument("--smtp", help="HOST:PORT of the SMTP server (default: the config's smtp section)")
-    p.add_argument("--starttls", action="store_true", default=None, help="upgrade the connection with STARTTLS")
+    p.add_argument("--tls", metavar="auto|starttls|implicit|none",
+                   help="auto: STARTTLS when the server offers it, TLS from the start on port 465 (default); "
+                        "starttls: required; implicit: TLS from the first byte (SMTPS); none: never")
+    p.add_argument("--starttls", dest="tls", action="store_const", const="starttls", help="same as --tls starttls")
+    p.add_argument("--allow-plain-login", action="store_true", default=None,
+                   help="allow the login to travel over a connection without TLS (refused otherwise)")
+    p.add_argument("--cafile", type=Path, help="PEM file of CA certificates to trust for the server's certificate")
     p.add_argument("--user", help="SMTP login; the password is read from $MLTOOLKIT_SMTP_PASSWORD")
     p.add_argument("--subject")
     p.add_argument("--sender", help="From: address")
@@ -479,6 +485,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from mltoolkit.framing.config import SmtpConfig
     from mltoolkit.pipeline import load_config
     from mltoolkit.report import build_message, send_message
 
@@ -489,27 +498,26 @@ def _cmd_send(args: argparse.Namespace) -> int:
     recipients = args.to or (list(config.report.recipients) if config else [])
     if not recipients:
         raise ConfigError("no recipients: pass --to ADDRESS or set report.recipients in mltoolkit.yml", parameter="--to")
-    smtp = config.smtp if config else None
-    host, port = (smtp.host, smtp.port) if smtp else ("localhost", 25)
+    smtp = config.smtp if config else SmtpConfig()
+    overrides = {key: value for key, value in (("tls", args.tls), ("allow_plain_login", args.allow_plain_login),
+                                               ("cafile", args.cafile and str(args.cafile)), ("user", args.user),
+                                               ("sender", args.sender)) if value is not None}
     if args.smtp:
         host, _, port_text = args.smtp.rpartition(":")
         if not host or not port_text.isdigit():
             raise ConfigError(f"--smtp {args.smtp!r} must be HOST:PORT, e.g. --smtp mail.example.com:587",
                               parameter="--smtp")
-        port = int(port_text)
+        overrides.update(host=host, port=int(port_text))
+    smtp = dataclasses.replace(smtp, **overrides)
     attach = args.attach
     if attach is None and args.report.name.endswith("-executive.html"):
         technical = args.report.with_name(args.report.name.replace("-executive.html", "-technical.html"))
         attach = technical if technical.exists() else None
     subject = args.subject or (config.report.subject if config and config.report.subject else None) \
         or f"ML report: {args.report.stem}"
-    msg = build_message(args.report, to=recipients, sender=args.sender or (smtp.sender if smtp else "mltoolkit@localhost"),
-                        subject=subject, attachment=attach)
-    send_message(msg, host=host, port=port,
-                 starttls=args.starttls if args.starttls is not None else bool(smtp and smtp.starttls),
-                 user=args.user or (smtp.user if smtp else None),
-                 password_env=smtp.password_env if smtp else "MLTOOLKIT_SMTP_PASSWORD")
-    print(f"sent {args.report} to {', '.join(recipients)} via {host}:{port}")
+    msg = build_message(args.report, to=recipients, sender=smtp.sender, subject=subject, attachment=attach)
+    send_message(msg, smtp)
+    print(f"sent {args.report} to {', '.join(recipients)} via {smtp.host}:{smtp.port}")
     return 0
 
 

@@ -250,6 +250,8 @@ def join_labels(frame: pd.DataFrame, labels: pd.DataFrame, *, target: str, keys:
     key_index = pd.MultiIndex.from_frame(lk)
     values = pd.Series(given[target].to_numpy(), index=key_index)
     per_key = values.groupby(level=list(range(len(keys)))).agg(["nunique", "size", "last"])
+    if not isinstance(per_key.index, pd.MultiIndex):  # one key: groupby returns a flat index
+        per_key.index = pd.MultiIndex.from_arrays([per_key.index], names=list(keys))
     dup = per_key[per_key["size"] > 1]
     conflicting = dup[dup["nunique"] > 1]
     usable = per_key.loc[per_key["nunique"] == 1, "last"]
@@ -260,7 +262,7 @@ def join_labels(frame: pd.DataFrame, labels: pd.DataFrame, *, target: str, keys:
     unknown = ~per_key.index.isin(fk)
     out = frame.copy()
     if target not in out.columns:
-        out[target] = pd.Series([pd.NA] * len(out), dtype=given[target].dtype if len(given) else object)
+        out[target] = pd.Series([None] * len(out), index=out.index, dtype=object)
     fill = pd.Series(usable.reindex(fk).to_numpy(), index=out.index)
     out[target] = out[target].astype(object).where(out[target].notna(), fill)
     try:

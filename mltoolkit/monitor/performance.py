@@ -331,6 +331,9 @@ def production_performance(
         raise ConfigError(f"multiclass {metric} needs every class's probability, which predictions do not keep "
                           f"(only the predicted class and its probability); monitor one of "
                           f"{', '.join(_MULTICLASS_FROM_LABELS)}", parameter="metric")
+    if task == "multiclass" and not classes:
+        seen = [frame["prediction"], frame[target]] if target in frame.columns else [frame["prediction"]]
+        classes = sorted(pd.concat(seen).dropna().astype(str).unique())
     if constraint_metric and task != "binary":
         constraint_metric = constraint_threshold = None
     dt = 0.5 if decision_threshold is None else float(decision_threshold)

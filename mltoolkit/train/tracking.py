@@ -6,9 +6,10 @@ points it at the project's ``mlflow.db`` so runs accumulate in one place.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +28,47 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
+@contextlib.contextmanager
+def _store_lock(uri: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``<db>.lock`` beside a local SQLite store (no lock for other stores).
+
+    MLflow creates a new SQLite store by running its schema migrations; two
+    processes doing that at once (two ``mltoolkit run`` started together in a
+    new project) break each other's migration, so the first one in creates the
+    store and the experiment while the others wait.
+    """
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///"):]).resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "a", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def use_experiment(name: str) -> None:
     """Point MLflow at :func:`tracking_uri` and at experiment ``name``, creating it if needed.
 
     With a local SQLite store, a new experiment keeps its artifacts in ``mlruns/``
-    beside the database file, not in whatever folder the process runs in.
+    beside the database file, not in whatever folder the process runs in. The
+    store and the experiment are created under a file lock (``mlflow.db.lock``),
+    so concurrent runs of one project can share the store from the start.
     """
     import mlflow
 
     uri = tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    if uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(name) is None:
-        db = Path(uri[len("sqlite:///"):]).resolve()
-        mlflow.create_experiment(name, artifact_location=(db.parent / "mlruns").as_uri())
-    mlflow.set_experiment(name)
+    with _store_lock(uri):
+        mlflow.set_tracking_uri(uri)
+        if uri.startswith("sqlite:///") and mlflow.get_experiment_by_name(name) is None:
+            db = Path(uri[len("sqlite:///"):]).resolve()
+            mlflow.create_experiment(name, artifact_location=(db.parent / "mlruns").as_uri())
+        mlflow.set_experiment(name)
 
 
 def code_version(folder: str | Path = ".") -> dict[str, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-rows", type=int, help="rows per batch when streaming (default: about 2 million cells)")
     p.add_argument("--notebook", action="store_true",
                    help="with --html: execute the EDA notebook (papermill, slower) and keep it beside the report")
+    p.add_argument("--force", action="store_true", help="overwrite existing --json/--html files")
     p.set_defaults(func=_cmd_profile)
 
     p = sub.add_parser("reference", help="compute the reference profile drift needs, once, from training data")
@@ -43,7 +45,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", nargs="*", default=[], help="columns to leave out (identifiers, the prediction, ...)")
     p.add_argument("--table", help="SQL sources: table to read")
     p.add_argument("--batch-rows", type=int, help="rows per batch when streaming Parquet data")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing profile")
+    p.add_argument("--force", "--overwrite", dest="force", action="store_true", help="overwrite an existing profile")
     p.set_defaults(func=_cmd_reference)
 
     p = sub.add_parser("drift", help="compare current data with reference data (data drift)")
@@ -58,6 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drift-share", type=float, default=0.5, help="share of drifted columns that means dataset drift")
     p.add_argument("--notebook", action="store_true",
                    help="with --html: execute the monitoring notebook (papermill, slower) and keep it beside the report")
+    p.add_argument("--force", action="store_true", help="overwrite existing --json/--html files")
     p.set_defaults(func=_cmd_drift)
 
     p = sub.add_parser("monitor", help="the model in production: performance (expected, actual, estimated, per chunk) "
@@ -116,7 +119,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=Path("mltoolkit.yml"))
     p.add_argument("--stages", nargs="+", help="stages to run (default: the config's)")
     p.add_argument("-p", dest="params", action="append", default=[], metavar="STAGE.KEY=VALUE",
-                   help="set a stage parameter (value read as YAML: 5, 0.5, true, null, text)")
+                   help="set a stage parameter: numbers, true/false, null, [lists], {mappings} and quoted strings "
+                        "are read as YAML; anything else is text exactly as typed ('#', line breaks included)")
     p.add_argument("--from", dest="from_stage", metavar="STAGE", help="resume the latest run from this stage")
     p.add_argument("--run-dir", type=Path, help="directory for this run (must not exist; with --from: run to resume)")
     p.set_defaults(func=_cmd_run)
@@ -125,6 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path)
     p.add_argument("--template", default="executive", choices=["executive", "technical"])
     p.add_argument("--out", type=Path, help="HTML file (default: <project>/reports/<run>-<template>.html)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing report")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("send", help="e-mail a report (HTML body with inline charts, full report attached)")
@@ -193,7 +198,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="score on a Dask cluster: the scheduler's address (tcp://host:8786) or 'local' to start one "
                         "on this machine; DATA (Parquet file or folder, or CSV) is read with dask.dataframe and --out "
                         "becomes a folder of Parquet files, one per partition")
-    p.add_argument("--force", action="store_true", help="with --dask: replace an existing output folder")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file (with --dask: folder)")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("serve", help="online predictions over HTTP (POST /predict, GET /health, GET /metadata)")
@@ -248,10 +253,38 @@ def _use_stream(args: argparse.Namespace) -> bool:
     return stream
 
 
+def _check_output(path: Path | None, force: bool, *, option: str, example: str, folder: bool = False) -> None:
+    """The overwrite policy of every command that writes a file, applied before any work starts.
+
+    An existing output is replaced only with ``--force``; a directory is never
+    taken for an output file (nor a file for an output folder), and the folder
+    the output goes into must be creatable.
+    """
+    if path is None:
+        return
+    if path.is_dir() and not folder:
+        raise ConfigError(f"{option} {path} is a directory; name the file to write, e.g. {path / example}",
+                          path=str(path), parameter=option)
+    if folder and path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path} is a file, but a folder is written there; name a new folder",
+                          path=str(path), parameter=option)
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it, or choose another {option}",
+                          path=str(path), parameter=option)
+    parent = path.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot write {option} {path}: {parent} is a file, not a folder", path=str(path),
+                          parameter=option)
+
+
 def _cmd_profile(args: argparse.Namespace) -> int:
     from mltoolkit.data import load
     from mltoolkit.eda import profile
 
+    _check_output(args.json_out, args.force, option="--json", example="profile.json")
+    _check_output(args.html_out, args.force, option="--html", example="profile.html")
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample must be a positive number of rows, got {args.sample}", parameter="--sample")
     if args.batch_rows is not None and args.batch_rows < 1:
@@ -309,12 +342,11 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     from mltoolkit.drift import build_reference
     from mltoolkit.stream import is_streamable
 
-    if args.out.exists() and not args.overwrite:
-        raise ConfigError(f"{args.out} exists; pass --overwrite to replace it", path=str(args.out), parameter="--out")
+    _check_output(args.out, args.force, option="--out", example="reference.json")
     data = args.data if is_streamable(args.data) else load(args.data, table=args.table)
     profile = build_reference(data, exclude=args.exclude, batch_rows=args.batch_rows, progress=sys.stderr.isatty(),
                               source=str(args.data))
-    profile.save(args.out, overwrite=args.overwrite)
+    profile.save(args.out, overwrite=args.force)
     kinds = pd.Series([c.kind for c in profile.columns]).value_counts()
     print(f"reference profile of {profile.n_rows:,} rows x {len(profile.columns)} columns "
           f"({', '.join(f'{n} {k}' for k, n in kinds.items())}) written to {args.out} "
@@ -329,6 +361,8 @@ def _cmd_drift(args: argparse.Namespace) -> int:
 
     if not 0 < args.drift_share <= 1:
         raise ConfigError(f"--drift-share must be in (0, 1], got {args.drift_share}", parameter="--drift-share")
+    _check_output(args.json_out, args.force, option="--json", example="drift.json")
+    _check_output(args.html_out, args.force, option="--html", example="drift.html")
     if args.html_out is not None:
         result = _drift_report(args)
     else:
@@ -403,8 +437,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     from mltoolkit.data import make_trial_conversion
 
     out: Path = args.out
-    if out.exists() and not args.force:
-        raise ConfigError(f"{out} already exists; pass --force to overwrite it", path=str(out))
+    _check_output(out, args.force, option="OUT", example="demo.csv")
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ConfigError(f"cannot write {out}: use a .csv or .parquet file name", path=str(out))
@@ -419,8 +452,6 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict[str, object]]:
-    import yaml
-
     overrides: dict[str, dict[str, object]] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -428,12 +459,55 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, object]]:
         if not sep or not dot or not stage or not name:
             raise ConfigError(f"-p {item!r} must look like STAGE.KEY=VALUE, e.g. -p training.time_budget_s=30",
                               parameter="-p")
-        try:
-            parsed = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            parsed = value
-        overrides.setdefault(stage, {})[name] = parsed
+        overrides.setdefault(stage, {})[name] = _parse_value(key, value)
     return overrides
+
+
+#: Plain words YAML 1.1 would turn into booleans; only true/false are (a class named "yes" stays text).
+_YAML_WORDS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _parse_value(key: str, text: str) -> object:
+    """A ``-p`` value: YAML for numbers, true/false, null, lists, mappings and quoted strings; else the text as typed.
+
+    YAML reads ``a # b`` as ``a`` and folds line breaks into spaces, so plain
+    text (and text starting with ``#``) is kept exactly as typed, and a YAML
+    value that would lose a comment or a line break is refused, not changed.
+    """
+    import yaml
+
+    stripped = text.strip()
+    if not stripped or stripped.lower() in _YAML_WORDS or stripped.startswith("#"):
+        return text
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(parsed, str) and stripped[:1] not in ("'", '"'):
+        return text
+    for comment in re.finditer(r"(?<=\s)#[^\n]*", text):
+        try:
+            dropped = yaml.safe_load(text[:comment.start()] + text[comment.end():]) == parsed
+        except yaml.YAMLError:
+            dropped = False
+        if dropped:
+            raise ConfigError(f"-p {key}={text!r}: read as YAML this drops the comment {comment.group(0)!r}; "
+                              "leave it out, or put the value in quotes ('...') to pass it as text", parameter=key)
+    if "\n" in text and any(" " in s for s in _strings(parsed)) and not any("\n" in s for s in _strings(parsed)):
+        raise ConfigError(f"-p {key}={text!r}: read as YAML its line breaks become spaces; leave the quotes out "
+                          "to pass the text as typed, or write \\n inside double quotes", parameter=key)
+    return parsed
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a parsed YAML value (keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _run(config_path: Path, **kwargs) -> "RunRecord":  # noqa: F821
@@ -444,11 +518,30 @@ def _run(config_path: Path, **kwargs) -> "RunRecord":  # noqa: F821
     return record
 
 
+#: Exit codes, as the README's table lists them.
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
 def _report_failure(record) -> int:  # noqa: ANN001
     failed = record.failed_stage
     print(f"error: run {record.run_id} failed in stage {failed.stage}: {failed.error}", file=sys.stderr)
     print(f"run directory: {record.directory}", file=sys.stderr)
-    return 1
+    return EXIT_ERROR
+
+
+def _report_interrupt(exc: KeyboardInterrupt) -> int:
+    """One line for Ctrl-C; for a run (``RunInterrupted``), where it stopped and how to resume it."""
+    record = getattr(exc, "record", None)
+    if record is None:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    stage = record.resume_stage
+    where = f" in stage {stage.stage}" if stage else ""
+    print(f"interrupted: run {record.run_id} stopped{where} by {exc.signal_name}; run directory: {record.directory}",
+          file=sys.stderr)
+    if stage is not None:
+        print(f"resume with: mltoolkit run --from {stage.stage} --run-dir {record.directory}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -476,8 +569,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from mltoolkit.report import report_for_run
+    from mltoolkit.report import default_report_path, report_for_run
 
+    _check_output(args.out or default_report_path(args.run_dir, args.template), args.force, option="--out",
+                  example=f"{args.template}.html")
     out = report_for_run(args.run_dir, template=args.template, out=args.out)
     size = out.stat().st_size
     print(f"report written to {out} ({size / 1024:,.0f} KiB)")
@@ -534,10 +629,10 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in runs], indent=2))
         return 0
-    print(f"{'run':<26}{'created':<20}{'status':<11}{'data':<14}metrics")
+    print(f"{'run':<26}{'created':<20}{'status':<13}{'data':<14}metrics")
     for r in runs:
         metrics = ", ".join(f"{k} {_fmt(v)}" for k, v in r.metrics.items())
-        print(f"{r.run_id:<26}{r.created[:16].replace('T', ' '):<20}{r.status:<11}{_fmt(r.data_version):<14}{metrics}")
+        print(f"{r.run_id:<26}{r.created[:16].replace('T', ' '):<20}{r.status:<13}{_fmt(r.data_version):<14}{metrics}")
     return 0
 
 
@@ -628,6 +723,7 @@ def _cmd_registry_rollback(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from mltoolkit.deploy import predict_batch
 
+    _check_output(args.out, args.force, option="--out", example="predictions.parquet", folder=bool(args.dask))
     if args.dask:
         result = _predict_dask(args)
     else:
@@ -696,7 +792,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MLToolkitError as exc:
         red, reset = ("\033[31m", "\033[0m") if sys.stderr.isatty() else ("", "")
         print(f"{red}error: {exc}{reset}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except KeyboardInterrupt as exc:
+        return _report_interrupt(exc)
 
 
 if __name__ == "__main__":

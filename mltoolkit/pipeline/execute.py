@@ -85,6 +85,7 @@ def execute_notebook(
     progress: bool = False,
     kernel_name: str | None = None,
     execution_timeout: int | None = None,
+    log: str | Path | None = None,
 ) -> Path:
     """Run ``notebook`` with ``parameters`` under papermill, writing the executed copy to ``output``.
 
@@ -100,6 +101,11 @@ def execute_notebook(
         Working directory of the kernel; relative paths in parameters resolve here.
     progress : bool, default False
         Show papermill's per-cell progress bar.
+    log : path, optional
+        File the kernel's own output is appended to (its start-up warnings,
+        "KeyboardInterrupt caught in kernel" at shutdown, anything written to
+        the process's stdout/stderr outside a cell's outputs). Default: beside
+        ``output``, with the suffix ``.log``. The console only shows progress.
 
     Returns
     -------
@@ -125,10 +131,13 @@ def execute_notebook(
             parameter=unknown[0], path=str(notebook),
         )
     output.parent.mkdir(parents=True, exist_ok=True)
+    log = Path(log) if log is not None else output.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, cwd=str(cwd) if cwd else None,
             progress_bar=progress, kernel_name=kernel_name, execution_timeout=execution_timeout,
+            kernel_manager_class=_logged_kernel_manager(log),
         )
     except pm.PapermillExecutionError as exc:
         source = _failing_cell_source(output)
@@ -139,6 +148,21 @@ def execute_notebook(
             path=str(output), stage=notebook.stem,
         ) from None
     return output
+
+
+def _logged_kernel_manager(log: Path) -> type:
+    """A kernel manager class whose kernels write their stdout and stderr to ``log``, not to our console."""
+    from jupyter_client import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:
+            # The kernel process inherits the descriptor; ours can close once it is started.
+            with open(log, "ab") as sink:
+                kw.setdefault("stdout", sink)
+                kw.setdefault("stderr", sink)
+                await super().start_kernel(**kw)
+
+    return LoggedKernelManager
 
 
 def _failing_cell_source(executed: Path) -> str | None:

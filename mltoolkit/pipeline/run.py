@@ -2,8 +2,13 @@
 
 Each run gets ``runs/<timestamp>-<id>/`` holding the executed notebooks
 (``notebooks/``), whatever the stages write (``data/``, ``artifacts/``, ...),
-logs and ``run.json``, the record of the run: configuration, parameters per
-stage, timings, status, versions and the dataset fingerprint.
+the kernels' own output (``logs/<notebook>.log``) and ``run.json``, the record
+of the run: configuration, parameters per stage, timings, status, versions and
+the dataset fingerprint.
+
+A run stopped by Ctrl-C (SIGINT) or SIGTERM is recorded as ``interrupted`` in
+the stage it reached, and :class:`RunInterrupted` carries the record up;
+``run_pipeline(..., from_stage=stage)`` resumes it.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ import json
 import os
 import platform
 import secrets
+import signal
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -25,7 +32,8 @@ from mltoolkit.errors import ConfigError, DataError, StageError
 from mltoolkit.pipeline.config import CONFIG_NAME, ProjectConfig
 from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
 
-__all__ = ["StageRecord", "RunRecord", "run_pipeline", "project_stages", "read_run", "new_run_dir", "RUN_FILE"]
+__all__ = ["StageRecord", "RunRecord", "RunInterrupted", "run_pipeline", "project_stages", "read_run", "new_run_dir",
+           "RUN_FILE"]
 
 RUN_FILE = "run.json"
 #: Handed to every stage that declares it: the config file the run follows (the problem-framing stage reads it
@@ -37,7 +45,7 @@ GLOBAL_PARAMETERS = ("config_path",)
 class StageRecord:
     stage: str
     notebook: str
-    status: str = "pending"  # pending, running, succeeded, failed, kept (from an earlier attempt)
+    status: str = "pending"  # pending, running, succeeded, failed, interrupted, kept (from an earlier attempt)
     parameters: dict[str, Any] = dataclasses.field(default_factory=dict)
     started: str | None = None
     seconds: float | None = None
@@ -50,7 +58,7 @@ class RunRecord:
     directory: str
     created: str
     project: str
-    status: str  # running, succeeded, failed
+    status: str  # running, succeeded, failed, interrupted
     stages: list[StageRecord]
     config: dict[str, Any]
     versions: dict[str, str]
@@ -70,6 +78,25 @@ class RunRecord:
     @property
     def failed_stage(self) -> StageRecord | None:
         return next((s for s in self.stages if s.status == "failed"), None)
+
+    @property
+    def resume_stage(self) -> StageRecord | None:
+        """The first stage that has not succeeded: where ``--from`` picks the run up again."""
+        return next((s for s in self.stages if s.status not in ("succeeded", "kept")), None)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run was stopped by SIGINT (Ctrl-C) or SIGTERM; ``record`` is the run as saved, status ``interrupted``.
+
+    A :class:`KeyboardInterrupt`, so code that does not expect it stops as on any Ctrl-C.
+    """
+
+    def __init__(self, record: RunRecord, signal_name: str) -> None:
+        stage = record.resume_stage
+        super().__init__(f"run {record.run_id} interrupted by {signal_name}"
+                         + (f" in stage {stage.stage}" if stage else ""))
+        self.record = record
+        self.signal_name = signal_name
 
 
 def read_run(run_dir: str | Path) -> RunRecord:
@@ -165,6 +192,9 @@ def run_pipeline(
     ConfigError
         Unknown stage or parameter (checked before any notebook starts), or a
         run directory that already exists.
+    RunInterrupted
+        SIGINT (Ctrl-C) or SIGTERM arrived: the run and the stage it reached
+        are saved as ``interrupted`` first; resume with ``from_stage``.
     """
     say = on_event or (lambda line: None)
     overrides = {k: dict(v) for k, v in (overrides or {}).items()}
@@ -217,6 +247,9 @@ def run_pipeline(
     env_before = os.environ.get("MLFLOW_TRACKING_URI")
     if env_before is None:
         os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{(config.root / 'mlflow.db').resolve()}"
+    received = ["SIGINT"]
+    term_before = _raise_on_sigterm(received)
+    t0 = time.perf_counter()
     try:
         for i, name in enumerate(chosen[start:], start=start + 1):
             stage = by_name[name]
@@ -225,8 +258,9 @@ def run_pipeline(
             say(f"[{i}/{len(chosen)}] {name} ...")
             t0 = time.perf_counter()
             try:
-                execute_notebook(available[name], directory / "notebooks" / available[name].name, params[name],
-                                 cwd=directory, progress=progress)
+                notebook = available[name]
+                execute_notebook(notebook, directory / "notebooks" / notebook.name, params[name], cwd=directory,
+                                 progress=progress, log=directory / "logs" / f"{notebook.stem}.log")
             except StageError as exc:
                 stage.status, stage.error, stage.seconds = "failed", str(exc), round(time.perf_counter() - t0, 2)
                 record.status, record.finished = "failed", _now()
@@ -237,12 +271,59 @@ def run_pipeline(
             record.dataset_fingerprint = _fingerprint(directory) or record.dataset_fingerprint
             record.save()
             say(f"[{i}/{len(chosen)}] {name} done in {stage.seconds:.1f} s")
+        record.status, record.finished = "succeeded", _now()
+        record.save()
+    except KeyboardInterrupt:
+        # A second Ctrl-C must not cut the record short: ignore both signals while it is saved.
+        with _signals_ignored():
+            stage = record.resume_stage
+            if stage is not None:
+                if stage.status == "running":
+                    stage.seconds = round(time.perf_counter() - t0, 2)
+                stage.status, stage.error = "interrupted", f"interrupted by {received[0]}"
+            record.status, record.finished = "interrupted", _now()
+            record.save()
+        say(f"interrupted by {received[0]}" + (f" in stage {stage.stage}" if stage else ""))
+        raise RunInterrupted(record, received[0]) from None
     finally:
+        _restore_sigterm(term_before)
         if env_before is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
-    record.status, record.finished = "succeeded", _now()
-    record.save()
     return record
+
+
+def _raise_on_sigterm(received: list[str]) -> Any:
+    """Make SIGTERM stop the run as Ctrl-C does (a KeyboardInterrupt); return the handler it replaced.
+
+    Signal handlers belong to the main thread: elsewhere nothing is installed.
+    ``received[0]`` is set to the signal that arrived, for the record.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        received[0] = "SIGTERM"
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _signals_ignored:
+    """Ignore SIGINT and SIGTERM inside the block (main thread only), then restore the handlers."""
+
+    def __enter__(self) -> None:
+        self._saved = None
+        if threading.current_thread() is threading.main_thread():
+            self._saved = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def __exit__(self, *exc: object) -> None:
+        for s, handler in (self._saved or {}).items():
+            signal.signal(s, handler)
 
 
 def _fingerprint(directory: Path) -> dict[str, Any] | None:

@@ -120,13 +120,48 @@ def test_deleted_run_directory_is_a_clear_error(tmp_path):
         read_run(tmp_path / "gone")
 
 
-def test_cli_run_exits_nonzero_on_failure_and_prints_failing_cell(project):
+def _cli(*args):
     exe = shutil.which("mltoolkit", path=str(Path(sys.executable).parent))
-    run = subprocess.run([exe, "run", "--config", str(project / "mltoolkit.yml"), "-p", "second.divisor=0"],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 1
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_run_exits_2_on_failed_stage_and_prints_failing_cell(project):
+    run = _cli("run", "--config", project / "mltoolkit.yml", "-p", "second.divisor=0")
+    assert run.returncode == 2  # the README's table: a failed stage is an error like any other
     assert "failed in stage second" in run.stderr and "v / divisor" in run.stderr
     assert "[2/2] second FAILED" in run.stdout
+
+
+def test_cli_run_prints_progress_only_and_keeps_kernel_output_in_the_run_log(project):
+    run = _cli("run", "--config", project / "mltoolkit.yml", "--stages", "first")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "[1/1] first ..." and lines[1].startswith("[1/1] first done in ")
+    assert lines[2].startswith("run ") and " succeeded: " in lines[2] and len(lines) == 3
+    assert run.stderr == ""  # no "[IPKernelApp] WARNING ...", no "KeyboardInterrupt caught in kernel"
+    (run_dir,) = (project / "runs").iterdir()
+    assert "Kernel is running over TCP" in (run_dir / "logs" / "01_first.log").read_text()
+
+
+def test_cli_p_value_is_text_as_typed_unless_yaml_reads_it_whole(project):
+    from mltoolkit.cli import _parse_overrides
+
+    run = _cli("run", "--config", project / "mltoolkit.yml", "--stages", "first", "-p", "first.value=v2 # retuned")
+    assert run.returncode == 0, run.stderr
+    (run_dir,) = (project / "runs").iterdir()
+    assert json.loads((run_dir / "artifacts" / "first.json").read_text())["value"] == "v2 # retuned"
+    for value, parsed in [("5", 5), ("0.5", 0.5), ("true", True), ("null", None), ("[1, 2]", [1, 2]),
+                          ("'a # b'", "a # b"), ("line one\nline two", "line one\nline two"), ("yes", "yes"),
+                          ("#ff0000", "#ff0000")]:
+        assert _parse_overrides([f"first.value={value}"]) == {"first": {"value": parsed}}, value
+
+
+def test_cli_p_value_yaml_would_cut_is_refused_before_any_stage(project):
+    run = _cli("run", "--config", project / "mltoolkit.yml", "-p", "first.value=5 # five")
+    assert run.returncode == 2
+    assert run.stderr.strip() == ("error: -p first.value='5 # five': read as YAML this drops the comment '# five'; "
+                                  "leave it out, or put the value in quotes ('...') to pass it as text")
+    assert not (project / "runs").exists()
 
 
 def test_runs_list_and_compare(project):

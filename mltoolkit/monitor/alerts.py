@@ -122,7 +122,7 @@ def _production_alerts(p: ProductionPerformance) -> list[MonitoringAlert]:
         if o is None or o.value is None:
             continue
         where = f"in {c.label}" if c.start is None else f"in the period from {c.label}"
-        kind = c.basis if c.basis != "actual and estimated" else "actual and estimated"
+        kind = c.basis  # actual, estimated, or actual and estimated
         if c.below_threshold:
             wholly = better_side(p.metric, o, p.threshold) == "worse"
             alerts.append(MonitoringAlert(
@@ -170,7 +170,8 @@ def recommend_retraining(drift: DriftResult, *, performance: PerformanceDrift | 
     """
     perf_reasons = []
     if performance is not None and performance.drop is not None and performance.drop > rules.max_performance_drop:
-        perf_reasons.append(f"{performance.metric} dropped by {performance.drop:.3f} (rule: {rules.max_performance_drop:g})")
+        perf_reasons.append(f"{performance.metric} dropped by {performance.drop:.3f} "
+                            f"(rule: {rules.max_performance_drop:g})")
     if (rules.on_below_success_threshold and performance is not None and performance.current is not None
             and performance.success_threshold is not None and performance.current < performance.success_threshold):
         perf_reasons.append(f"{performance.metric} {performance.current:.3f} is below the success threshold "
@@ -203,7 +204,8 @@ def recommend_retraining(drift: DriftResult, *, performance: PerformanceDrift | 
     reasons = perf_reasons + schema_reasons + drift_reasons
     if perf_reasons:
         driver = "performance"
-        summary = "Retrain the model (driven by performance): performance in production breaks the rules (" + "; ".join(perf_reasons) + ")."
+        summary = ("Retrain the model (driven by performance): performance in production breaks the rules ("
+                   + "; ".join(perf_reasons) + ").")
         if drift_reasons or schema_reasons:
             summary += " Drift also: " + "; ".join(schema_reasons + drift_reasons) + "."
     elif schema_reasons or drift_reasons:

@@ -26,7 +26,8 @@ def folder(tmp_path: Path) -> Path:
     pd.DataFrame({"row": np.arange(len(current)), "prospect_id": current.prospect_id, "score": score,
                   "prediction": np.where(score >= 0.5, "1", "0")}).to_parquet(
         tmp_path / "artifacts" / "batch_predictions.parquet")
-    labels = pd.DataFrame({"prospect_id": current.prospect_id[:300], "converted": (rng.random(300) < score[:300]).astype(int)})
+    labels = pd.DataFrame({"prospect_id": current.prospect_id[:300],
+                           "converted": (rng.random(300) < score[:300]).astype(int)})
     extra = pd.DataFrame({"prospect_id": [current.prospect_id[0], 999_999_999], "converted": [labels.converted[0], 1]})
     pd.concat([labels, extra]).to_csv(tmp_path / "labels.csv", index=False)
     return tmp_path

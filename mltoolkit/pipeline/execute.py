@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,9 @@ def execute_notebook(
     log : path, optional
         File the kernel's own output is appended to (its start-up warnings,
         "KeyboardInterrupt caught in kernel" at shutdown, anything written to
-        the process's stdout/stderr outside a cell's outputs). Default: beside
-        ``output``, with the suffix ``.log``. The console only shows progress.
+        the process's stdout/stderr outside a cell's outputs). Default:
+        discarded, as the executed notebook holds every cell's output. Either
+        way the console only shows progress.
 
     Returns
     -------
@@ -131,7 +133,7 @@ def execute_notebook(
             parameter=unknown[0], path=str(notebook),
         )
     output.parent.mkdir(parents=True, exist_ok=True)
-    log = Path(log) if log is not None else output.with_suffix(".log")
+    log = Path(log) if log is not None else Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(

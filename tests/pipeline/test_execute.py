@@ -66,3 +66,13 @@ def test_monitoring_notebook_finds_planted_drift(tmp_path):
     assert alerts["retrain"] is True
     nb = nbformat.read(out, as_version=4)
     assert any("Drift summary" in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_kernel_output_goes_to_the_log_not_the_console(tmp_path, capfd):
+    execute_notebook(_notebook(tmp_path / "n.ipynb"), tmp_path / "o.ipynb", cwd=tmp_path, log=tmp_path / "k.log")
+    execute_notebook(_notebook(tmp_path / "n.ipynb"), tmp_path / "quiet" / "o.ipynb", cwd=tmp_path)
+    captured = capfd.readouterr()
+    assert "IPKernelApp" not in captured.out + captured.err
+    assert "Kernel is running over TCP" in (tmp_path / "k.log").read_text()
+    assert [p.name for p in (tmp_path / "quiet").iterdir()] == ["o.ipynb"]  # no log left beside an output

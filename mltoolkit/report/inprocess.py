@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,63 @@ def _label(data: str) -> str:
     return data if "://" in data else Path(data).name
 
 
-def _called(source: str) -> str | None:
-    """Name of the function a cell's last line calls (``EDAWidget(result, data=df)`` -> ``EDAWidget``)."""
+def _stage_notebook(stage: str) -> Path:
+    """The bundled notebook of ``stage``, as :func:`mltoolkit.pipeline.stage_notebook` finds it.
+
+    Looked up here because importing ``mltoolkit.pipeline`` loads papermill and
+    the whole run machinery, which a report rendered in process never uses.
+    """
+    from mltoolkit._resources import notebooks_dir
+
+    (path,) = notebooks_dir().glob(f"[0-9][0-9]_{stage}.ipynb")
+    return path
+
+
+def _imports(nb: nbformat.NotebookNode) -> dict[str, tuple[str, str]]:
+    """Names the notebook imports from mltoolkit (``from mltoolkit.widgets import EDAWidget``): name -> (module, attr)."""
+    names = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError:
+            continue
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mltoolkit"):
+                names.update({a.asname or a.name: (node.module, a.name) for a in node.names})
+    return names
+
+
+def _only_imports(source: str) -> bool:
+    """A cell of imports displays nothing."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
-        return None
-    last = body[-1] if body else None
-    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name):
-        return last.value.func.id
-    return None
+        return False
+    return all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body)
+
+
+def _view(source: str, namespace: Mapping[str, Any], imported: Mapping[str, tuple[str, str]]) -> Any:
+    """What a shown cell displays: its one call (``EDAWidget(result, data=df)``) made with the values given.
+
+    Only a call of an imported name on variables is understood; anything else
+    is a cell the in-process report cannot show without running code.
+    """
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        body = []
+    call = body[0].value if len(body) == 1 and isinstance(body[0], ast.Expr) else None
+    ok = (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in imported
+          and all(isinstance(a, ast.Name) and a.id in namespace for a in call.args)
+          and all(k.arg and isinstance(k.value, ast.Name) and k.value.id in namespace for k in call.keywords))
+    if not ok:
+        raise LookupError(f"cannot show the cell {source!r} without running it: a shown cell must call a name the "
+                          f"notebook imports from mltoolkit on the variables {sorted(namespace)}")
+    module, attr = imported[call.func.id]
+    func = getattr(importlib.import_module(module), attr)
+    return func(*(namespace[a.id] for a in call.args), **{k.arg: namespace[k.value.id] for k in call.keywords})
 
 
 def _static_output(view: Any, count: int) -> nbformat.NotebookNode:
@@ -56,18 +104,20 @@ def _static_output(view: Any, count: int) -> nbformat.NotebookNode:
                                   execution_count=count)
 
 
-def notebook_with_views(notebook: str | Path, views: Mapping[str, Callable[[], Any]]) -> nbformat.NotebookNode:
-    """The notebook at ``notebook`` with each shown code cell's output made from ``views``, without running it.
+def notebook_with_views(notebook: str | Path, namespace: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """The notebook at ``notebook`` with each shown cell's output made in process, without running the notebook.
 
     Parameters
     ----------
     notebook : path
         A stage notebook, outputs stripped.
-    views : mapping of name to callable
-        For each function a shown cell calls last (``EDASummary``), a callable
-        returning the widget that call returns; its static view becomes the
-        cell's output. Cells tagged ``parameters`` or ``report-hide`` stay
-        without output (reports leave them out).
+    namespace : mapping
+        The variables the notebook's hidden cells would have computed
+        (``{"result": profile_result, "df": data}``). Each shown code cell is
+        one call of a view the notebook imports from mltoolkit on these
+        variables (``EDASummary(result)``); the view's static HTML becomes the
+        cell's output. Cells tagged ``parameters`` or ``report-hide`` get no
+        output (reports leave them out).
 
     Returns
     -------
@@ -76,10 +126,11 @@ def notebook_with_views(notebook: str | Path, views: Mapping[str, Callable[[], A
     Raises
     ------
     LookupError
-        A shown cell calls something ``views`` does not name (the notebook and
-        its in-process assembly disagree: a bug, caught by the tests).
+        A shown cell is something other than such a call (the notebook and its
+        in-process report disagree: a bug, caught by the tests).
     """
     nb = nbformat.read(notebook, as_version=4)
+    imported = _imports(nb)
     count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -88,13 +139,13 @@ def notebook_with_views(notebook: str | Path, views: Mapping[str, Callable[[], A
         cell.execution_count = count
         cell.outputs = []
         tags = cell.metadata.get("tags", [])
-        if "parameters" in tags or "report-hide" in tags:
+        if "parameters" in tags or "report-hide" in tags or _only_imports(cell.source):
             continue
-        name = _called(cell.source)
-        if name not in views:
-            raise LookupError(f"{Path(notebook).name}: no static view for the cell {cell.source!r}; add "
-                              f"{name!r} to the views of its in-process report")
-        cell.outputs = [_static_output(views[name](), count)]
+        try:
+            view = _view(cell.source, namespace, imported)
+        except LookupError as exc:
+            raise LookupError(f"{Path(notebook).name}: {exc}") from None
+        cell.outputs = [_static_output(view, count)]
     return nb
 
 
@@ -136,16 +187,13 @@ def profile_report(data: str, out: str | Path, *, target: str | None = None, tab
         if notebook:
             return _profile_notebook(data, Path(out), tmp, title, target=target, table=table, query=query,
                                      encoding=encoding, sample=sample, json_out=json_out, progress=progress)
-        from mltoolkit.pipeline.execute import stage_notebook
         from mltoolkit.stages.eda import explore_data
-        from mltoolkit.widgets.eda import EDASummary, EDAWidget
 
         # No project here: the schema is inferred (a folder without schema.json, as in the notebook path).
         df, result = explore_data(None, data_path=data, table=table, query=query, encoding=encoding, target=target,
                                   sample_size=sample, artifacts_dir=Path(tmp) / "artifacts",
                                   profile_json=json_out, progress=progress)
-        nb = notebook_with_views(stage_notebook("eda"), {"EDASummary": lambda: EDASummary(result),
-                                                         "EDAWidget": lambda: EDAWidget(result, data=df)})
+        nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
         return render_report(nb, out, template="eda", title=title,
                              meta=_profile_meta(data, result.overview, result.fingerprint))
 
@@ -226,16 +274,12 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
                              cwd=tmp, progress=progress)
             source: Any = executed
         else:
-            from mltoolkit.pipeline.execute import stage_notebook
             from mltoolkit.stages.monitoring import monitor_stage
-            from mltoolkit.widgets.monitoring_stage import explore_drift, monitoring_summary
 
             monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
                                        target=target, time_column=time_column, settings=settings,
                                        output_dir=artifacts, progress=progress)
-            source = notebook_with_views(stage_notebook("monitoring"),
-                                         {"monitoring_summary": lambda: monitoring_summary(monitoring),
-                                          "explore_drift": lambda: explore_drift(monitoring)})
+            source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:
             drift.to_json(json_out)

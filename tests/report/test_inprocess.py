@@ -89,30 +89,26 @@ def test_drift_report_in_process_equals_the_executed_notebook(pair, tmp_path):
     assert fast_dict == slow_dict
 
 
-def test_a_shown_cell_without_a_static_view_is_a_bug_named(tmp_path):
+def test_a_shown_cell_that_needs_running_is_a_bug_named(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("NewWidget(result)")]
+    nb.cells = [nbformat.v4.new_code_cell("from mltoolkit.widgets import EDASummary"),
+                nbformat.v4.new_code_cell("EDASummary(compute(result))")]
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(LookupError, match="NewWidget"):
-        notebook_with_views(path, {})
+    with pytest.raises(LookupError, match=r"nb.ipynb.*EDASummary\(compute\(result\)\)"):
+        notebook_with_views(path, {"result": None})
 
 
 def test_hidden_and_parameter_cells_get_no_output(tmp_path):
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("x = 1")
     params.metadata["tags"] = ["parameters"]
-    hidden = nbformat.v4.new_code_cell("load()")
+    hidden = nbformat.v4.new_code_cell("from mltoolkit.widgets.monitoring_stage import StageNote\nnote = load()")
     hidden.metadata["tags"] = ["report-hide"]
-    shown = nbformat.v4.new_code_cell("View(x)")
+    shown = nbformat.v4.new_code_cell("StageNote(title, note)")
     nb.cells = [params, hidden, shown]
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
-
-    class View:
-        def static_html(self) -> str:
-            return "<p>static</p>"
-
-    out = notebook_with_views(path, {"View": View})
+    out = notebook_with_views(path, {"title": "Monitoring", "note": "no <current> data"})
     assert [len(c.outputs) for c in out.cells] == [0, 0, 1]
-    assert "<p>static</p>" in out.cells[2].outputs[0].data["text/html"]
+    assert "no &lt;current&gt; data" in out.cells[2].outputs[0].data["text/html"]

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
-
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ModelPackageError
 
@@ -30,6 +28,19 @@ TRUSTED_TYPES = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )
+
+
+def _skops() -> Any:
+    """``skops.io``, imported on first use.
+
+    Importing it scans every scikit-learn estimator to build skops' list of
+    trusted types (a second or more, with scikit-learn's optional shims): the
+    scan then happens once per process, and only in processes that save or
+    load a model, not in every stage that imports ``mltoolkit``.
+    """
+    import skops.io
+
+    return skops.io
 
 
 def file_sha256(path: str | Path) -> str:
@@ -71,7 +82,7 @@ def save_model(model: Any, path: str | Path, info: Mapping[str, Any] | None = No
     if path.exists() and not overwrite:
         raise ModelPackageError(f"{path} exists; pass overwrite=True to replace it", path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(model, path)
+    _skops().dump(model, path)
     record = {**to_jsonable(dict(info or {})), "file": path.name, "sha256": file_sha256(path)}
     _info_path(path).write_text(json.dumps(record, indent=2), encoding="utf-8")
     return path
@@ -110,7 +121,7 @@ def load_model(path: str | Path, *, verify: bool = True) -> Any:
                                     f"{str(expected)[:12]}); it may be corrupt or tampered with: re-train or "
                                     "restore it", path=str(path))
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = _skops().get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - skops raises various errors on garbage files
         raise ModelPackageError(f"{path} is not a readable skops model file ({exc})", path=str(path)) from None
     unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
@@ -118,4 +129,4 @@ def load_model(path: str | Path, *, verify: bool = True) -> Any:
         raise ModelPackageError(f"{path} contains types mltoolkit does not trust: {unknown}; it was not written "
                                 "by mltoolkit, or was altered. Load it yourself with skops if you trust its source",
                                 path=str(path))
-    return sio.load(path, trusted=list(untrusted))
+    return _skops().load(path, trusted=list(untrusted))

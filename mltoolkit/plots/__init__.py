@@ -1,31 +1,36 @@
-"""matplotlib/seaborn figures built from mltoolkit results."""
-from mltoolkit.plots.eda import (
-    plot_correlation_heatmap,
-    plot_distribution,
-    plot_feature_vs_target,
-    plot_missing,
-    plot_target_associations,
-    plot_target_balance,
-)
-from mltoolkit.plots.drift import plot_column_drift, plot_drift_over_time, plot_drift_scores
-from mltoolkit.plots.history import plot_run_trends
-from mltoolkit.plots.metrics import (
-    plot_calibration,
-    plot_confusion_matrix,
-    plot_lift_gain,
-    plot_pr,
-    plot_residuals,
-    plot_roc,
-    plot_slices,
-    plot_threshold_sweep,
-)
-from mltoolkit.plots.style import COLORS, format_number, format_share
-from mltoolkit.plots.training import plot_candidates, plot_importance
+"""matplotlib figures built from mltoolkit results.
 
-__all__ = [
-    "plot_distribution", "plot_missing", "plot_correlation_heatmap", "plot_target_associations",
-    "plot_target_balance", "plot_feature_vs_target", "plot_column_drift", "plot_drift_scores",
-    "plot_drift_over_time", "COLORS", "format_number", "format_share", "plot_confusion_matrix", "plot_roc",
-    "plot_pr", "plot_threshold_sweep", "plot_calibration", "plot_lift_gain", "plot_residuals", "plot_slices",
-    "plot_candidates", "plot_importance", "plot_run_trends",
-]
+Names are imported on first use (PEP 562): EDA figures do not import the
+evaluation and training results the metric figures are drawn from.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module defining it.
+_EXPORTS = {
+    **dict.fromkeys(("plot_distribution", "plot_missing", "plot_correlation_heatmap", "plot_target_associations",
+                     "plot_target_balance", "plot_feature_vs_target"), "eda"),
+    **dict.fromkeys(("plot_column_drift", "plot_drift_over_time", "plot_drift_scores"), "drift"),
+    "plot_run_trends": "history",
+    **dict.fromkeys(("plot_calibration", "plot_confusion_matrix", "plot_lift_gain", "plot_pr", "plot_residuals",
+                     "plot_roc", "plot_slices", "plot_threshold_sweep"), "metrics"),
+    **dict.fromkeys(("COLORS", "format_number", "format_share"), "style"),
+    **dict.fromkeys(("plot_candidates", "plot_importance"), "training"),
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

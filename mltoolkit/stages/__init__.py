@@ -1,17 +1,38 @@
-"""What each lifecycle stage does, as one call per stage; the stage notebooks call these."""
-from mltoolkit.stages.collection import CollectionResult, collect_data, resolve_expectations
-from mltoolkit.stages.deployment import DeploymentResult, deploy_stage
-from mltoolkit.stages.eda import explore_data
-from mltoolkit.stages.evaluation import EvaluationResult, default_slice_columns, evaluate_stage
-from mltoolkit.stages.framing import frame_problem
-from mltoolkit.stages.monitoring import MONITORING_DEFAULTS, MonitoringStageResult, monitor_stage
-from mltoolkit.stages.preparation import PreparationResult, decided_schema, prepare_data
-from mltoolkit.stages.retraining import RetrainingResult, retrain_stage
-from mltoolkit.stages.training import train_stage
+"""What each lifecycle stage does, as one call per stage; the stage notebooks call these.
 
-__all__ = [
-    "frame_problem", "collect_data", "explore_data", "CollectionResult", "resolve_expectations", "prepare_data", "PreparationResult",
-    "decided_schema", "train_stage", "evaluate_stage", "EvaluationResult", "default_slice_columns", "deploy_stage",
-    "DeploymentResult", "monitor_stage", "MonitoringStageResult", "MONITORING_DEFAULTS", "retrain_stage",
-    "RetrainingResult",
-]
+Names are imported on first use (PEP 562): a stage pays only for its own
+imports (the EDA stage never loads skops or the training libraries), and
+``from mltoolkit.stages import explore_data`` works as usual.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module defining it.
+_EXPORTS = {
+    "frame_problem": "framing",
+    "collect_data": "collection", "CollectionResult": "collection", "resolve_expectations": "collection",
+    "explore_data": "eda",
+    "prepare_data": "preparation", "PreparationResult": "preparation", "decided_schema": "preparation",
+    "train_stage": "training",
+    "evaluate_stage": "evaluation", "EvaluationResult": "evaluation", "default_slice_columns": "evaluation",
+    "deploy_stage": "deployment", "DeploymentResult": "deployment",
+    "monitor_stage": "monitoring", "MonitoringStageResult": "monitoring", "MONITORING_DEFAULTS": "monitoring",
+    "retrain_stage": "retraining", "RetrainingResult": "retraining",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

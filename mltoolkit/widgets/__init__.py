@@ -1,25 +1,37 @@
-"""ipywidgets views with static HTML fallbacks for reports."""
-from mltoolkit.widgets.base import ToolkitWidget
-from mltoolkit.widgets.drift import DriftWidget
-from mltoolkit.widgets.eda import EDASummary, EDAWidget
-from mltoolkit.widgets.metrics import MetricsWidget
-from mltoolkit.widgets.monitoring import MonitoringSummary
-from mltoolkit.widgets.monitoring_stage import StageNote, explore_drift, monitoring_summary
-from mltoolkit.widgets.stages import (
-    CardSummary,
-    CollectionSummary,
-    DeploymentSummary,
-    EvaluationDetails,
-    EvaluationSummary,
-    PreparationSummary,
-    RetrainingSummary,
-    TrainingSummary,
-    explore_evaluation,
-)
+"""ipywidgets views with static HTML fallbacks for reports.
 
-__all__ = [
-    "ToolkitWidget", "EDAWidget", "EDASummary", "DriftWidget", "MonitoringSummary", "MetricsWidget",
-    "CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
-    "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
-    "RetrainingSummary", "StageNote", "monitoring_summary", "explore_drift",
-]
+Names are imported on first use (PEP 562): showing the EDA widget does not
+import the evaluation widgets' libraries.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module defining it.
+_EXPORTS = {
+    "ToolkitWidget": "base",
+    "EDAWidget": "eda", "EDASummary": "eda",
+    "DriftWidget": "drift",
+    "MetricsWidget": "metrics",
+    "MonitoringSummary": "monitoring",
+    "StageNote": "monitoring_stage", "monitoring_summary": "monitoring_stage", "explore_drift": "monitoring_stage",
+    "CardSummary": "stages", "CollectionSummary": "stages", "PreparationSummary": "stages",
+    "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
+    "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -217,6 +217,12 @@ def run_pipeline(
         directory = Path(run_dir) if run_dir else _latest_run(config.root)
         record = read_run(directory)
         start = chosen.index(from_stage) if from_stage in chosen else 0
+        done = {s.stage for s in record.stages if s.status in ("succeeded", "kept")}
+        unfinished = [name for name in chosen[:start] if name not in done]
+        if unfinished:
+            raise ConfigError(f"cannot resume run {record.run_id} from stage {from_stage!r}: the earlier stage "
+                              f"{unfinished[0]!r} did not finish in it; resume with --from {unfinished[0]}",
+                              stage=unfinished[0], parameter="--from", path=str(directory))
     else:
         if run_dir is not None:
             directory = Path(run_dir)

@@ -84,6 +84,19 @@ def test_failing_stage_stops_run_keeps_notebook_and_resume_works(project):
     assert [s.status for s in resumed.stages] == ["kept", "succeeded"]
 
 
+def test_resume_cannot_skip_a_stage_that_did_not_finish(project):
+    run_dir = project / "runs" / "interrupted-run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "run.json").write_text(json.dumps({
+        "run_id": "interrupted-run", "directory": str(run_dir), "created": "2026-01-01T00:00:00+00:00",
+        "project": "x", "status": "interrupted", "config": {}, "versions": {},
+        "stages": [{"stage": "first", "notebook": "01_first.ipynb", "status": "interrupted"},
+                   {"stage": "second", "notebook": "02_second.ipynb", "status": "pending"}]}))
+    with pytest.raises(ConfigError, match="earlier stage 'first' did not finish in it; resume with --from first"):
+        run_pipeline(_config(project), from_stage="second", run_dir=run_dir)
+    assert read_run(run_dir).status == "interrupted"
+
+
 def test_unknown_stage_and_parameter_refused_before_any_notebook_runs(project):
     with pytest.raises(ConfigError, match="unknown stage 'third'; stages are: first, second"):
         run_pipeline(_config(project), stages=["first", "third"])

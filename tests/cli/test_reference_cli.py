@@ -33,7 +33,7 @@ def test_reference_then_drift_of_a_parquet_directory(data):
     assert run.returncode == 0, run.stderr
     assert "reference profile of 4,000 rows x 13 columns" in run.stdout
     again = _mltoolkit("reference", data / "train.parquet", "--out", data / "reference.json")
-    assert again.returncode == 2 and "exists; pass --overwrite" in again.stderr
+    assert again.returncode == 2 and "already exists; pass --force" in again.stderr
     drift = _mltoolkit("drift", data / "reference.json", data / "batches", "--json", data / "d.json")
     assert drift.returncode == 0, drift.stderr
     result = json.loads((data / "d.json").read_text())

@@ -40,7 +40,8 @@ def _features(df: pd.DataFrame, drop: list[str], kinds: dict[str, str]) -> pd.Da
         if kinds.get(col) == "datetime" or pd.api.types.is_datetime64_any_dtype(s):
             X[col] = to_datetimes(s).dt.tz_localize(None).astype("int64").where(s.notna()) / 1e9
         elif not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            X[col] = s.astype("string").astype("category")
+            text = s.astype("string")
+            X[col] = pd.Series(np.where(text.isna(), None, text.astype(object)), index=s.index).astype("category")
             if X[col].cat.categories.size > 250:
                 X[col] = X[col].cat.codes.replace(-1, np.nan).astype(float)
     return X
@@ -61,8 +62,8 @@ def default_hgb_score(run_dir: Path) -> float:
     X_train, X_test = _features(train, drop, kinds), _features(test, drop, kinds)
     for col in X_train.select_dtypes("category"):
         cats = X_train[col].cat.categories
-        X_test[col] = pd.Categorical(X_test[col].astype("string").where(X_test[col].astype("string").isin(cats)),
-                                     categories=cats)
+        values = X_test[col].astype(object)
+        X_test[col] = pd.Categorical(values.where(values.isin(cats), None), categories=cats)
     y_train, y_test = train[card.target], test[card.target]
     if card.task_kind == "regression":
         model = HistGradientBoostingRegressor(categorical_features="from_dtype", random_state=0)

@@ -30,7 +30,7 @@ FRAMING_KEYS = ("target", "task", "positive_class", "metric", "threshold", "cons
                 "baseline", "baseline_description", "business_goal", "decision", "stakeholders", "release")
 #: Keys of the ``monitoring`` section (thresholds the monitoring stage reads from the card).
 MONITORING_KEYS = ("drift_share", "alpha", "distance_threshold", "chunk_freq", "max_drift_share_rule",
-                   "max_domain_auc_rule", "tests", "thresholds")
+                   "max_domain_auc_rule", "max_performance_drop", "tests", "thresholds")
 _REPORT_KEYS = {"recipients", "subject", "template"}
 _SMTP_KEYS = {"host", "port", "tls", "starttls", "allow_plain_login", "cafile", "user", "password_env", "sender"}
 #: Values of ``smtp.tls``: STARTTLS when offered, STARTTLS required, TLS from the first byte (port 465), never.

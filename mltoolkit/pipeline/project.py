@@ -143,6 +143,7 @@ def render_config(*, project: str, source: str, current: str | None, table: str 
         "monitoring:",
         line("drift_share", 0.5, "share of drifted feature columns that counts as dataset drift"),
         line("alpha", 0.05, "level of the p-value drift tests"),
+        line("max_performance_drop", 0.05, "alert when production performance falls this far below evaluation's"),
         "",
         "# Stages to run, in order (names of notebooks/NN_<name>.ipynb). Leave out to run all.",
         f"stages: [{', '.join(stages)}]",

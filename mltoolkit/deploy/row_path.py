@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from mltoolkit.data.schema import boolean_value
+from mltoolkit.prep.transformers import DATE_PARTS
 from mltoolkit.prep.transformers import MISSING_LEVEL, BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = ["RowPath", "Rows", "build_row_path"]
@@ -74,8 +75,9 @@ def _booleans(step: BooleanEncoder) -> Callable[[np.ndarray], np.ndarray]:
     return encode
 
 
-def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
-    """DatetimeFeatures' year, month, day, weekday and days since ``reference``, without a frame.
+def _datetime_parts(reference: str,
+                    parts: Sequence[str] = DATE_PARTS) -> Callable[[Rows, list[str]], np.ndarray]:
+    """DatetimeFeatures' year, month, day, weekday and days since ``reference`` (those in ``parts``), without a frame.
 
     ``datetime64`` columns (online requests) are taken apart with numpy's
     calendar units; anything else (time-zone-aware times, a frame's column) with
@@ -83,6 +85,7 @@ def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
     timedelta64 values, which is how pandas computes them too.
     """
     ref, day = pd.Timestamp(reference), pd.Timedelta(days=1)
+    keep = [DATE_PARTS.index(p) for p in parts]
 
     def numpy_parts(d: np.ndarray) -> list[np.ndarray]:
         nat = np.isnat(d)
@@ -96,10 +99,11 @@ def _datetime_parts(reference: str) -> Callable[[Rows, list[str]], np.ndarray]:
         for c in columns:
             v = X[c]
             if isinstance(v, np.ndarray) and v.dtype.kind == "M":
-                blocks += numpy_parts(v)
-                continue
-            d = pd.DatetimeIndex(pd.to_datetime(v, errors="coerce"))
-            blocks += [d.year, d.month, d.day, d.day_of_week, (d - ref) / day]
+                every = numpy_parts(v)
+            else:
+                d = pd.DatetimeIndex(pd.to_datetime(v, errors="coerce"))
+                every = [d.year, d.month, d.day, d.day_of_week, (d - ref) / day]
+            blocks += [every[i] for i in keep]
         return np.column_stack([np.asarray(b, dtype=float) for b in blocks])
 
     return expand
@@ -280,7 +284,7 @@ def build_row_path(model: Any) -> tuple[RowPath | None, str]:
                 raise TypeError(f"'{name}' is {transformer!r}")
             chain = [s for _, s in transformer.steps] if hasattr(transformer, "steps") else [transformer]
             if isinstance(chain[0], DatetimeFeatures):
-                read, chain = _datetime_parts(chain[0].reference_), chain[1:]
+                read, chain = _datetime_parts(chain[0].reference_, chain[0].parts_), chain[1:]
             else:
                 read = _floats if isinstance(chain[0], (SimpleImputer, StandardScaler)) else _objects
             parts.append(_Part(list(columns), read, tuple(_step(s) for s in chain)))

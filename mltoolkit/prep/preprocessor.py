@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import Schema
 from mltoolkit.errors import ConfigError, SchemaError
-from mltoolkit.prep.transformers import BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
+from mltoolkit.prep.transformers import CALENDAR_PARTS, BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = ["PrepOptions", "build_preprocessor", "ColumnPlan", "PreprocessingSummary", "describe_preprocessor"]
 
@@ -48,6 +48,11 @@ class PrepOptions:
     aggregations : dict
         ``{numeric column: categorical column}`` adds the numeric column's mean within
         each group (learned on train).
+    calendar_only : tuple of str
+        Datetime columns expanded into calendar parts only (month, day, weekday),
+        without year and days since the reference: the project's time column,
+        whose later values (production, a time split's test rows) lie beyond
+        every training value, so a model would extrapolate from them.
     """
 
     drop: tuple[str, ...] = ()
@@ -58,6 +63,7 @@ class PrepOptions:
     ordinal: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
     datetime_reference: str | None = None
     aggregations: dict[str, str] = dataclasses.field(default_factory=dict)
+    calendar_only: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> PrepOptions:
@@ -67,8 +73,9 @@ class PrepOptions:
         if unknown:
             raise ConfigError(f"unknown preprocessing option(s) {unknown}; valid: {sorted(known)}",
                               parameter=unknown[0])
-        if "drop" in data:
-            data["drop"] = tuple([data["drop"]] if isinstance(data["drop"], str) else data["drop"] or ())
+        for key in ("drop", "calendar_only"):
+            if key in data:
+                data[key] = tuple([data[key]] if isinstance(data[key], str) else data[key] or ())
         if "ordinal" in data:
             data["ordinal"] = {k: tuple(v) for k, v in (data["ordinal"] or {}).items()}
         if data.get("numeric_impute", "median") not in ("median", "mean", "most_frequent"):
@@ -182,12 +189,16 @@ def build_preprocessor(schema: Schema, *, target: str | None = None,
             ("clean", CategoryCleaner()),
             ("ordinal", OrdinalEncoder(categories=levels, handle_unknown="use_encoded_value", unknown_value=-1)),
         ]), groups["ordinal"]))
-    if groups["datetime"]:
-        formats = {c: schema[c].datetime_format for c in groups["datetime"] if schema[c].datetime_format}
-        transformers.append(("date", Pipeline([("expand", DatetimeFeatures(opts.datetime_reference, formats or None)),
-                                               ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                                               *([("scale", StandardScaler())] if opts.scale else [])]),
-                             groups["datetime"]))
+    calendar = [c for c in groups["datetime"] if c in opts.calendar_only]
+    for name, columns, parts in (("date", [c for c in groups["datetime"] if c not in calendar], None),
+                                 ("calendar", calendar, CALENDAR_PARTS)):
+        if not columns:
+            continue
+        formats = {c: schema[c].datetime_format for c in columns if schema[c].datetime_format}
+        transformers.append((name, Pipeline([
+            ("expand", DatetimeFeatures(opts.datetime_reference, formats or None, parts=parts)),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            *([("scale", StandardScaler())] if opts.scale else [])]), columns))
     for i, (value_col, group_col) in enumerate(opts.aggregations.items()):
         transformers.append((f"agg{i}", Pipeline([("mean", GroupMeans()), *scaler]), [value_col, group_col]))
     if not transformers:
@@ -236,7 +247,9 @@ def describe_preprocessor(preprocessor: ColumnTransformer, schema: Schema, *, ta
     for col in groups["ordinal"]:
         plans.append(ColumnPlan(col, schema.kind(col), f"ordinal codes {list(opts.ordinal[col])}; unknown → -1"))
     for col in groups["datetime"]:
-        plans.append(ColumnPlan(col, "datetime", f"year, month, day, weekday, days since reference{scaled}"))
+        parts = ("month, day, weekday (the time column: never its year or days since the first row)"
+                 if col in opts.calendar_only else "year, month, day, weekday, days since reference")
+        plans.append(ColumnPlan(col, "datetime", f"{parts}{scaled}"))
     for value_col, group_col in opts.aggregations.items():
         plans.append(ColumnPlan(f"{value_col} by {group_col}", "aggregation", f"mean of {value_col} per {group_col}"))
     for col in groups["dropped"]:

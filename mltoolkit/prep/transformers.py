@@ -13,12 +13,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from mltoolkit.data.schema import BOOLEAN_TEXT, boolean_value, datetime_format, to_datetimes
-from mltoolkit.errors import SchemaError
+from mltoolkit.errors import ConfigError, SchemaError
 
-__all__ = ["DatetimeFeatures", "BooleanEncoder", "GroupMeans", "CategoryCleaner", "MISSING_LEVEL"]
+__all__ = ["DatetimeFeatures", "BooleanEncoder", "GroupMeans", "CategoryCleaner", "MISSING_LEVEL", "DATE_PARTS",
+           "CALENDAR_PARTS"]
 
 MISSING_LEVEL = "(missing)"
-_PARTS = ("year", "month", "day", "weekday", "days_since_ref")
+#: What DatetimeFeatures makes of a date, in order.
+DATE_PARTS = ("year", "month", "day", "weekday", "days_since_ref")
+#: The parts of a date that recur (no year, no days since the reference): what a model may learn from a time column.
+CALENDAR_PARTS = ("month", "day", "weekday")
 
 
 def _frame(X: object) -> pd.DataFrame:
@@ -54,6 +58,10 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
     formats : mapping of str to str, optional
         ``{column: format}`` for text columns, as in
         :attr:`mltoolkit.data.schema.ColumnSchema.datetime_format`.
+    parts : sequence of str, optional
+        Which of ``year``, ``month``, ``day``, ``weekday``, ``days_since_ref``
+        to output, in that order (default: all; :data:`CALENDAR_PARTS` for a
+        time column).
 
     Attributes
     ----------
@@ -63,9 +71,23 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         The format each column's text is read with (None: not text in ``fit``).
     """
 
-    def __init__(self, reference: str | None = None, formats: Mapping[str, str | None] | None = None) -> None:
+    def __init__(self, reference: str | None = None, formats: Mapping[str, str | None] | None = None,
+                 parts: Sequence[str] | None = None) -> None:
         self.reference = reference
         self.formats = formats
+        self.parts = parts
+
+    @property
+    def parts_(self) -> tuple[str, ...]:
+        """The parts output, in order (models saved before ``parts`` existed output all of them)."""
+        chosen = getattr(self, "parts", None)
+        if chosen is None:
+            return DATE_PARTS
+        unknown = sorted(set(chosen) - set(DATE_PARTS))
+        if unknown:
+            raise ConfigError(f"unknown date part(s) {unknown}; choose from {', '.join(DATE_PARTS)}",
+                              parameter="parts")
+        return tuple(p for p in DATE_PARTS if p in chosen)
 
     def _dates(self, frame: pd.DataFrame, column: str) -> pd.Series:
         # Models saved before formats existed lack formats_: they read text as pandas guesses it.
@@ -101,16 +123,18 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         frame = _frame(X)
         ref = pd.Timestamp(self.reference_)
         blocks = []
+        keep = [DATE_PARTS.index(p) for p in self.parts_]
         for c in frame.columns:
             d = self._dates(frame, c)
             days = (d - _reference_for(ref, d)) / pd.Timedelta(days=1)
-            blocks += [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, days]
+            every = [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, days]
+            blocks += [every[i] for i in keep]
         return np.column_stack([b.to_numpy(dtype=float, na_value=np.nan) for b in blocks]) if blocks \
             else np.empty((len(frame), 0))
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         names = input_features if input_features is not None else self.feature_names_in_
-        return np.asarray([f"{c}_{p}" for c in names for p in _PARTS], dtype=object)
+        return np.asarray([f"{c}_{p}" for c in names for p in self.parts_], dtype=object)
 
 
 class BooleanEncoder(TransformerMixin, BaseEstimator):

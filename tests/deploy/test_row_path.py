@@ -186,3 +186,15 @@ def test_yes_no_text_gets_an_array_path_equal_to_the_saved_pipeline():
     rows = make_trial_conversion(20, seed=9).drop(columns="converted")
     rows["newsletter"] = ["YES", "No", None, "y", "n"] * 4  # other spellings of the same vocabulary
     np.testing.assert_array_equal(path.predict(rows, "predict_proba"), model.predict_proba(rows))
+
+
+def test_a_calendar_only_time_column_gets_an_array_path_equal_to_the_saved_pipeline(train):
+    X, y = train.drop(columns="converted"), train["converted"]
+    options = {**OPTIONS, "calendar_only": ["signup_date"]}
+    model = Pipeline([("prep", build_preprocessor(infer_schema(X), options=options)),
+                      ("model", LogisticRegression(max_iter=500))]).fit(X, y)
+    path, reason = build_row_path(model)
+    assert path is not None, reason
+    requests = _requests(train)
+    np.testing.assert_array_equal(path.predict(requests, "predict_proba"), model.predict_proba(requests))
+    assert not any("signup_date_year" in n for n in model.named_steps["prep"].get_feature_names_out())

@@ -405,7 +405,10 @@ def detect_drift(
         elif c not in reference.columns:
             changes.append(SchemaChange("added", c, "in current data, not in reference"))
     ref_schema = schema or infer_schema(reference[common])
-    cur_schema = infer_schema(current[common])
+    # Kinds the user declared (overrides in ``schema``) hold for the current data too; the rest is read as it comes,
+    # so a real change of type shows.
+    declared = {c.name: c.kind for c in (schema.columns if schema is not None else ()) if c.overridden and c.name in common}
+    cur_schema = infer_schema(current[common], overrides=declared)
     left_out = excluded_columns(reference, common, time_column=time_column, id_columns=id_columns, keep=keep,
                                 kinds={c: ref_schema.kind(c) for c in common})
 

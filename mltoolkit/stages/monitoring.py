@@ -10,9 +10,9 @@ import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import read_artifact
-from mltoolkit.data import load
+from mltoolkit.data import Schema, infer_schema, load
 from mltoolkit.deploy.usage import is_prediction_log
-from mltoolkit.drift import open_reference
+from mltoolkit.drift import ReferenceProfile, open_reference
 from mltoolkit.evaluate.bootstrap import MetricInterval
 from mltoolkit.framing import ProjectCard, project_card
 from mltoolkit.monitor import (
@@ -106,6 +106,7 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
                                            "Add it with data.current in mltoolkit.yml.", chosen)
     reference = open_reference(str(reference_path))
     current = load(current_path, table=current_table)
+    kinds = {} if isinstance(reference, ReferenceProfile) else {"schema": _decided_schema(reference, evaluation_dir)}
     target = target or (card.target if card is not None else None)
     if target not in current.columns:
         target = None  # unlabelled production data: no target drift, no actual performance
@@ -128,10 +129,19 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
         rules=RetrainingRules(max_drift_share=chosen["max_drift_share_rule"],
                               max_domain_auc=chosen["max_domain_auc_rule"],
                               max_performance_drop=float(chosen["max_performance_drop"])),
-        progress=progress,
+        progress=progress, **kinds,
     )
     report.save(output_dir)
     return MonitoringStageResult(report, "", chosen, performance_note)
+
+
+def _decided_schema(reference: pd.DataFrame, artifacts_dir: str | Path) -> Schema:
+    """The reference's column kinds as data collection decided them (``schema.json``); inferred for the rest."""
+    decided = read_artifact(artifacts_dir, "schema")
+    known = {c.name: c for c in decided.columns} if decided is not None else {}
+    rest = [c for c in reference.columns if c not in known]
+    inferred = {c.name: c for c in infer_schema(reference[rest]).columns} if rest else {}
+    return Schema(tuple(known.get(str(c)) or inferred[str(c)] for c in reference.columns))
 
 
 def _production(card: ProjectCard | None, current: pd.DataFrame, *, predictions_path: str | Path | None,

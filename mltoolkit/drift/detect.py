@@ -407,7 +407,8 @@ def detect_drift(
     ref_schema = schema or infer_schema(reference[common])
     # Kinds the user declared (overrides in ``schema``) hold for the current data too; the rest is read as it comes,
     # so a real change of type shows.
-    declared = {c.name: c.kind for c in (schema.columns if schema is not None else ()) if c.overridden and c.name in common}
+    declared = {c.name: c.kind for c in (schema.columns if schema is not None else ())
+                if c.overridden and c.name in common}
     cur_schema = infer_schema(current[common], overrides=declared)
     left_out = excluded_columns(reference, common, time_column=time_column, id_columns=id_columns, keep=keep,
                                 kinds={c: ref_schema.kind(c) for c in common})

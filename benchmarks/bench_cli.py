@@ -65,6 +65,10 @@ _ = rep.get_description()
 
 
 def _timed(cmd: list[str], cwd: Path) -> float:
+    for arg in cmd:  # commands refuse to overwrite their outputs: start each run afresh
+        if arg.endswith((".html", ".json")) and "/out/" in arg:
+            Path(arg).unlink(missing_ok=True)
+            Path(arg).with_suffix(".ipynb").unlink(missing_ok=True)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     seconds = time.perf_counter() - t0

@@ -20,7 +20,10 @@ from mltoolkit.errors import DataError
 from mltoolkit.evaluate.registry import METRICS, check_metric_for_task
 from mltoolkit.evaluate.slices import slice_performance
 
-__all__ = ["ModelComparison", "compare_champion_challenger"]
+__all__ = ["ModelComparison", "compare_champion_challenger", "MIN_HELDOUT_ROWS"]
+
+#: Fewest held-out rows a champion/challenger comparison is made on.
+MIN_HELDOUT_ROWS = 20
 
 _THRESHOLD_METRICS = ("precision", "recall", "f1", "accuracy")
 
@@ -129,7 +132,7 @@ def compare_champion_challenger(y_true: np.ndarray, champion_scores: np.ndarray,
         raise DataError("a multiclass comparison needs the labels of the probability columns", parameter="labels")
     if not len(y) == len(a) == len(b):
         raise DataError("target and both models' scores must have one value per row", parameter="y_true")
-    if len(y) < 20:
+    if len(y) < MIN_HELDOUT_ROWS:
         raise DataError(f"only {len(y)} held-out rows to compare the models; collect more labeled data",
                         parameter="new_data")
     fn = (_multiclass_metric_fn(metric, np.asarray(labels, dtype=object)) if kind == "multiclass"

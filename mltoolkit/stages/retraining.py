@@ -25,7 +25,7 @@ from mltoolkit.data.split import Split, SplitSummary, save_splits
 from mltoolkit.errors import DataError, ModelPackageError, SchemaError
 from mltoolkit.framing import ProjectCard
 from mltoolkit.models import load_model, read_model_info
-from mltoolkit.retrain.compare import ModelComparison, compare_champion_challenger
+from mltoolkit.retrain.compare import MIN_HELDOUT_ROWS, ModelComparison, compare_champion_challenger
 from mltoolkit.stages.evaluation import default_slice_columns, evaluate_stage
 from mltoolkit.stages.preparation import prepare_data
 from mltoolkit.stages.training import train_stage
@@ -150,6 +150,10 @@ def retrain_stage(card: ProjectCard, *, new_data: str | None = None, new_table: 
     rng = np.random.default_rng(seed)
     holdout_mask = rng.random(len(new)) < holdout_share
     holdout, new_train = new[holdout_mask].reset_index(drop=True), new[~holdout_mask].reset_index(drop=True)
+    if len(holdout) < MIN_HELDOUT_ROWS:
+        return _skipped(art, f"No retraining yet: {len(new):,} newly labelled rows leave {len(holdout)} to compare "
+                             f"the models on (at least {MIN_HELDOUT_ROWS} are needed); the production model stays "
+                             f"until about {int(np.ceil(MIN_HELDOUT_ROWS / holdout_share)):,} labelled rows are in.")
 
     # The challenger: same stages, its own folder. The old validation split picks its threshold.
     ch = Path(challenger_dir)

@@ -17,7 +17,7 @@ def test_drift_widget_reacts_to_feature_and_threshold(lab, artifacts_dir):
     lab.assert_no_errors(page)
     widget.scroll_into_view_if_needed()
     summary = widget.locator(".widget-html-content").filter(has_text="compared columns drifted").first
-    assert "3 of 12 compared columns drifted" in summary.inner_text()
+    assert "3 of 11 compared columns drifted" in summary.inner_text()
 
     feature = widget.locator("select").filter(has=page.locator("option[value='days_in_trial']")).first
     feature.select_option("days_in_trial")
@@ -38,7 +38,7 @@ def test_drift_widget_reacts_to_feature_and_threshold(lab, artifacts_dir):
     page.keyboard.press("Control+A")
     page.keyboard.type("0.02")
     page.keyboard.press("Enter")
-    page.wait_for_function("el => !el.innerText.includes('3 of 12')", arg=summary.element_handle())
+    page.wait_for_function("el => !el.innerText.includes('3 of 11')", arg=summary.element_handle())
     assert "compared columns drifted" in summary.inner_text()
     assert "stable" not in verdict.inner_text() or "drifted" in verdict.inner_text()
     page.screenshot(path=str(artifacts_dir / "drift_widget_threshold_0.02.png"))

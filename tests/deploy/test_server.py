@@ -234,20 +234,18 @@ def test_a_large_request_does_not_hold_up_health(server):
     done: dict[str, float] = {}
 
     def big() -> None:
-        started = time.perf_counter()
         done["status"] = _post(base, body)[0]
-        done["seconds"] = time.perf_counter() - started
+        done["finished"] = time.perf_counter()
 
     thread = threading.Thread(target=big)
     thread.start()
     time.sleep(0.05)  # the body is sent and being parsed or scored
-    started = time.perf_counter()
     urllib.request.urlopen(f"{base}/health", timeout=30).read()
-    health = time.perf_counter() - started
+    health_finished = time.perf_counter()
     thread.join(timeout=60)
     assert done["status"] == 200
-    # Scored on the event loop, /health waited for nearly all of the large request.
-    assert health < done["seconds"] / 4, f"/health took {health:.3f} s beside a {done['seconds']:.3f} s request"
+    # Order, not speed: scored on the event loop, /health could only answer after the large request.
+    assert health_finished < done["finished"], "/health waited for the large request to finish"
 
 
 def test_stray_keys_are_named_in_one_short_warning(server):

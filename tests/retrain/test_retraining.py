@@ -62,7 +62,8 @@ def test_new_data_with_other_columns_or_without_labels_is_refused(champion, tmp_
 
 
 def test_skipped_when_monitoring_does_not_recommend_it(champion, tmp_path):
-    (tmp_path / "artifacts" / "alerts.json").write_text(json.dumps({"alerts": [], "retrain": False}))
+    (tmp_path / "artifacts" / "alerts.json").write_text(json.dumps({"alerts": [], "recommendation": "no action",
+                                                                    "retrain": False}))
     result = retrain_stage(champion, new_data="demo://trial_conversion?rows=300", track=False)
     assert not result.ran and "no reason to retrain" in result.summary
 
@@ -107,3 +108,10 @@ def test_no_champion_yet_and_failing_challenger_leave_production_alone(champion,
     (tmp_path / "models" / "model.skops").unlink()
     with pytest.raises(ModelPackageError, match="nothing to compare a challenger with yet"):
         retrain_stage(champion, new_data="demo://trial_conversion?rows=600", only_if_recommended=False, track=False)
+
+
+def test_too_few_new_labelled_rows_wait_instead_of_failing(champion, tmp_path):
+    result = retrain_stage(champion, new_data="demo://trial_conversion?rows=40", only_if_recommended=False,
+                           track=False)
+    assert not result.ran and "No retraining yet" in result.summary and "at least 20" in result.summary
+    assert json.loads((tmp_path / "artifacts" / "retraining.json").read_text())["ran"] is False

@@ -5,8 +5,7 @@ nbconvert, and rendering does not import the run pipeline.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mltoolkit._lazy import lazy_exports
 
 #: Public name -> the module defining it.
 _EXPORTS = {
@@ -21,14 +20,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import email
-import ipaddress
 import os
 import re
 import shutil
 import socket
-import ssl
 import subprocess
 import sys
 from email import policy
@@ -70,32 +67,6 @@ def _one_error_line(run) -> str:
     assert run.returncode == 2, run.stdout + run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
     return run.stderr
-
-
-def _certificate(folder: Path) -> tuple[Path, ssl.SSLContext]:
-    """A self-signed certificate for 127.0.0.1 (cert PEM path) and the server's SSL context."""
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mltoolkit test SMTP")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    return cert_path, context
 
 
 def _report(folder: Path) -> Path:
@@ -183,13 +154,13 @@ def test_generated_config_refuses_a_login_in_clear_unless_the_flag_allows_it(tmp
     assert inbox.logins == [USER] and len(inbox.messages) == 1
 
 
-def test_implicit_tls_and_a_private_ca_from_the_config(tmp_path):
-    cert, server_tls = _certificate(tmp_path)
+def test_implicit_tls_and_a_private_ca_from_the_config(tmp_path, certificate):
+    cert, server_tls = certificate
     inbox = _Inbox()
     with _server(inbox, ssl_context=server_tls) as ctl:
         (tmp_path / "mltoolkit.yml").write_text(
             "project: p\ndata:\n  source: demo://trial_conversion\n"
-            f"smtp:\n  host: 127.0.0.1\n  port: {ctl.port}\n  tls: implicit\n  cafile: {cert.name}\n"
+            f"smtp:\n  host: 127.0.0.1\n  port: {ctl.port}\n  tls: implicit\n  cafile: {cert}\n"
             f"  user: {USER}\n  sender: ml@example.com\n")
         run = _mltoolkit("send", _report(tmp_path), "--to", "a@example.com", cwd=tmp_path, password=PASSWORD)
         assert run.returncode == 0, run.stderr

@@ -1,6 +1,7 @@
 """Candidate models per task, and the search space the tuner samples from."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scipy import stats
@@ -17,7 +18,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from mltoolkit.errors import ConfigError
 from mltoolkit.evaluate.registry import task_kind as _kind
 
-__all__ = ["CANDIDATES", "BASELINE", "candidate_models", "search_space"]
+__all__ = ["CANDIDATES", "BASELINE", "candidate_models", "add_candidate", "search_space", "default_search_space"]
 
 #: Candidate names, in the order they are compared. ``dummy`` is the baseline.
 CANDIDATES = ("dummy", "linear", "random_forest", "hist_gradient_boosting")
@@ -56,6 +57,49 @@ def candidate_models(task: str, *, seed: int = 42, names: tuple[str, ...] | list
     return {n: models[n] for n in names}
 
 
+def add_candidate(candidates: Mapping[str, BaseEstimator], name: str,
+                  estimator: BaseEstimator) -> dict[str, BaseEstimator]:
+    """A copy of ``candidates`` with ``estimator`` added as ``name`` (replacing a candidate of that name).
+
+    Any scikit-learn estimator will do; it is put behind the project's
+    preprocessing and compared like the built-in candidates. Your own
+    candidates keep their settings unless you give the tuner a search space.
+
+    Parameters
+    ----------
+    candidates : mapping of str to estimator
+        Such as :func:`candidate_models` returns.
+    name : str
+        How the leaderboard, ``training.json`` and the model's info name it.
+    estimator : estimator
+        Unfitted; classifiers need ``predict_proba`` (wrap one without it in
+        ``CalibratedClassifierCV(..., ensemble=False)``).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ConfigError
+        An empty name, or something that is not an estimator.
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> models = add_candidate(candidate_models("binary_classification", names=["linear"]), "knn",
+    ...                        KNeighborsClassifier())
+    >>> list(models)
+    ['linear', 'knn']
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"a candidate needs a name (a non-empty string), got {name!r}", parameter="candidates")
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "get_params")):
+        raise ConfigError(f"candidate {name!r} is a {type(estimator).__name__}, not a scikit-learn estimator; pass "
+                          "one such as sklearn.neighbors.KNeighborsClassifier()", parameter="candidates")
+    return {**candidates, name: estimator}
+
+
 def search_space(name: str, task: str) -> dict[str, Any]:
     """Distributions to sample hyper-parameters of candidate ``name`` from (pipeline step ``model``)."""
     kind = _kind(task)
@@ -68,3 +112,15 @@ def search_space(name: str, task: str) -> dict[str, Any]:
                                    "min_samples_leaf": stats.randint(10, 200), "l2_regularization": stats.loguniform(1e-4, 10)},
     }
     return {f"model__{k}": v for k, v in spaces[name].items()}
+
+
+def default_search_space(name: str, estimator: BaseEstimator, task: str, *, seed: int = 42) -> dict[str, Any]:
+    """The built-in :func:`search_space` of ``name`` when ``estimator`` is that built-in candidate's kind, else ``{}``.
+
+    A candidate of your own (or a built-in name given another estimator) keeps
+    its settings unless the tuner is given a space for it.
+    """
+    if name not in CANDIDATES:
+        return {}
+    builtin = candidate_models(task, seed=seed, names=[name])[name]
+    return search_space(name, task) if type(builtin) is type(estimator) else {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, ParameterSampler, StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
@@ -22,9 +22,10 @@ from sklearn.pipeline import Pipeline
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.evaluate.registry import METRICS, check_metric_for_task
-from mltoolkit.train.candidates import BASELINE, candidate_models, search_space
+from mltoolkit.train.candidates import BASELINE, candidate_models, default_search_space
 
-__all__ = ["CandidateScore", "TrialScore", "TrainingResult", "selection_metric", "train_models"]
+__all__ = ["CandidateScore", "TrialScore", "CandidateComparison", "TrainingResult", "selection_metric",
+           "compare_models", "tune_and_refit", "train_models"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +45,47 @@ class TrialScore:
     mean: float
     std: float
     params: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class CandidateComparison:
+    """Every candidate cross-validated with its default settings, and the one that won.
+
+    Attributes
+    ----------
+    task_kind, metric : str
+    candidates : list of CandidateScore
+        In the order compared, baseline first.
+    best_name : str
+        The best candidate other than the baseline (the baseline when it is alone).
+    baseline_score : float or None
+    cv_folds, cv_rows, seed : int
+        Folds, rows (the seeded sample of at most ``max_cv_rows``) and seed of the comparison.
+    max_cv_rows : int
+    seconds : float
+        Wall time of the comparison.
+    estimators : dict
+        The unfitted estimators compared, by name (tuning and the final fit start from them).
+    """
+
+    task_kind: str
+    metric: str
+    candidates: list[CandidateScore]
+    best_name: str
+    baseline_score: float | None
+    cv_folds: int
+    cv_rows: int
+    seed: int
+    max_cv_rows: int
+    seconds: float
+    estimators: dict[str, BaseEstimator] = dataclasses.field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({k: v for k, v in dataclasses.asdict(self).items() if k != "estimators"})
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Candidates sorted best first."""
+        return _leaderboard(self.candidates, self.metric)
 
 
 @dataclasses.dataclass
@@ -95,9 +137,12 @@ class TrainingResult:
 
     def leaderboard(self) -> pd.DataFrame:
         """Candidates sorted best first."""
-        rows = [dataclasses.asdict(c) for c in self.candidates]
-        frame = pd.DataFrame(rows).drop(columns="params")
-        return frame.sort_values("mean", ascending=not METRICS[self.metric].higher_is_better).reset_index(drop=True)
+        return _leaderboard(self.candidates, self.metric)
+
+
+def _leaderboard(candidates: Sequence[CandidateScore], metric: str) -> pd.DataFrame:
+    frame = pd.DataFrame([dataclasses.asdict(c) for c in candidates]).drop(columns="params")
+    return frame.sort_values("mean", ascending=not METRICS[metric].higher_is_better).reset_index(drop=True)
 
 
 def _signed(metric: str, value: float) -> float:
@@ -146,11 +191,33 @@ def _cv_score(pipe: Pipeline, X: pd.DataFrame, y: np.ndarray, folds: Any, metric
     return float(np.mean(scores)), float(np.std(scores)), float(np.mean(res["fit_time"]))
 
 
-def train_models(X: pd.DataFrame, y: np.ndarray, *, preprocessor: Any, kind: str, metric: str,
-                 candidates: Sequence[str] | None = None, cv_folds: int = 3, time_budget_s: float = 60.0,
-                 max_trials: int = 30, max_cv_rows: int = 50_000, seed: int = 42, n_jobs: int | None = None,
-                 on_progress: Callable[[str], None] | None = None) -> TrainingResult:
-    """Compare candidates by cross-validation, tune the best within a time budget, refit it.
+def _cv_sample(X: pd.DataFrame, y: np.ndarray, max_cv_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    if len(X) > max_cv_rows:
+        idx = np.random.default_rng(seed).choice(len(X), size=max_cv_rows, replace=False)
+        return X.iloc[idx], y[idx]
+    return X, y
+
+
+def _check_estimators(models: Mapping[str, Any], kind: str) -> None:
+    """Refuse what cannot be cross-validated for ``kind``, naming the candidate and what to do."""
+    for name, est in models.items():
+        if not (hasattr(est, "fit") and hasattr(est, "get_params")):
+            raise ConfigError(f"candidate {name!r} is a {type(est).__name__}, not a scikit-learn estimator; pass an "
+                              "estimator such as sklearn.neighbors.KNeighborsClassifier()", parameter="candidates")
+        if kind == "regression" and not is_regressor(est):
+            raise ConfigError(f"candidate {name!r} ({type(est).__name__}) is not a regressor, and the task is "
+                              "regression; pass a regressor", parameter="candidates")
+        if kind != "regression" and (is_regressor(est) or not hasattr(est, "predict_proba")):
+            raise ConfigError(f"candidate {name!r} ({type(est).__name__}) gives no class probabilities "
+                              "(predict_proba), which ranking, thresholds and evaluation need; pass a classifier "
+                              "that has them, or wrap it: CalibratedClassifierCV(SVC(), ensemble=False)", parameter="candidates")
+
+
+def compare_models(X: pd.DataFrame, y: np.ndarray, *, preprocessor: Any, kind: str, metric: str,
+                   candidates: Sequence[str] | Mapping[str, BaseEstimator] | None = None, cv_folds: int = 3,
+                   max_cv_rows: int = 50_000, seed: int = 42, n_jobs: int | None = None,
+                   on_progress: Callable[[str], None] | None = None) -> CandidateComparison:
+    """Cross-validate every candidate with its default settings behind ``preprocessor``.
 
     Parameters
     ----------
@@ -163,58 +230,105 @@ def train_models(X: pd.DataFrame, y: np.ndarray, *, preprocessor: Any, kind: str
     kind : {"binary", "multiclass", "regression"}
     metric : str
         Ranking metric (see :func:`selection_metric`).
-    candidates : sequence of str, optional
-        Names from :data:`~mltoolkit.train.CANDIDATES`; default all.
+    candidates : sequence of str or mapping of str to estimator, optional
+        Names from :data:`~mltoolkit.train.CANDIDATES` (default all), or estimators by name, such as
+        :func:`~mltoolkit.train.candidate_models` returns with your own added
+        (:func:`~mltoolkit.train.add_candidate`). The baseline is added when missing.
     cv_folds : int
-    time_budget_s : float
-        Seconds the tuner may spend after the comparison; 0 skips tuning.
-    max_trials : int
-        Upper bound on tuning trials.
     max_cv_rows : int
-        Cross-validation uses a seeded sample of at most this many rows (the final model sees all).
+        Cross-validation uses a seeded sample of at most this many rows.
     seed : int
     n_jobs : int, optional
         Parallel folds (``None``: one process).
     on_progress : callable, optional
-        Receives one line per finished candidate or trial.
+        Receives one line per finished candidate.
 
     Returns
     -------
-    TrainingResult
+    CandidateComparison
+
+    Raises
+    ------
+    ConfigError
+        An unknown candidate name, or an estimator that does not fit the task.
+    DataError
+        Fewer rows (or rows of a class) than folds.
     """
     check_metric_for_task(metric, kind)
     say = on_progress or (lambda _line: None)
     y = np.asarray(y)
     if len(X) != len(y):
         raise DataError(f"{len(X)} feature rows but {len(y)} target values", parameter="y")
-    if len(X) > max_cv_rows:
-        idx = np.random.default_rng(seed).choice(len(X), size=max_cv_rows, replace=False)
-        X_cv, y_cv = X.iloc[idx], y[idx]
-    else:
-        X_cv, y_cv = X, y
+    X_cv, y_cv = _cv_sample(X, y, max_cv_rows, seed)
     folds = _folds(y_cv, kind, cv_folds, seed)
-    models = candidate_models(kind, seed=seed, names=tuple(candidates) if candidates else None)
+    if isinstance(candidates, Mapping):
+        models = dict(candidates)
+        if not models:
+            raise ConfigError("no candidate models to compare; add one with add_candidate", parameter="candidates")
+    else:
+        models = candidate_models(kind, seed=seed, names=tuple(candidates) if candidates else None)
     if BASELINE not in models:
         models = {BASELINE: candidate_models(kind, seed=seed, names=[BASELINE])[BASELINE], **models}
+    _check_estimators(models, kind)
     t0 = time.perf_counter()
     scores: list[CandidateScore] = []
     for name, est in models.items():
-        pipe = Pipeline([("prep", clone(preprocessor)), ("model", est)])
+        pipe = Pipeline([("prep", clone(preprocessor)), ("model", clone(est))])
         mean, std, fit_s = _cv_score(pipe, X_cv, y_cv, folds, metric, n_jobs)
         scores.append(CandidateScore(name, mean, std, fit_s, {}))
         say(f"{name}: {metric} {mean:.4f} ± {std:.4f}")
-    compare_s = time.perf_counter() - t0
     contenders = [s for s in scores if s.name != BASELINE] or scores
     best = max(contenders, key=lambda s: _signed(metric, s.mean))
-    baseline_score = next(s.mean for s in scores if s.name == BASELINE)
+    return CandidateComparison(task_kind=kind, metric=metric, candidates=scores, best_name=best.name,
+                               baseline_score=next(s.mean for s in scores if s.name == BASELINE), cv_folds=cv_folds,
+                               cv_rows=len(X_cv), seed=seed, max_cv_rows=max_cv_rows,
+                               seconds=time.perf_counter() - t0, estimators=models)
 
+
+def tune_and_refit(X: pd.DataFrame, y: np.ndarray, comparison: CandidateComparison, *, preprocessor: Any,
+                   time_budget_s: float = 60.0, max_trials: int = 30, space: Mapping[str, Any] | None = None,
+                   n_jobs: int | None = None, on_progress: Callable[[str], None] | None = None) -> TrainingResult:
+    """Tune the comparison's winner within a time budget, then refit the best settings on all rows.
+
+    Parameters
+    ----------
+    X, y, preprocessor
+        As given to :func:`compare_models` (the same cross-validation sample and folds are used).
+    comparison : CandidateComparison
+    time_budget_s : float
+        Seconds the tuner may spend; 0 skips tuning.
+    max_trials : int
+        Upper bound on tuning trials.
+    space : mapping, optional
+        Distributions or lists per parameter of the winning estimator (``{"C": scipy.stats.loguniform(1e-2, 1e2)}``);
+        default: the built-in space of a built-in candidate, none for your own (its settings are kept).
+    n_jobs : int, optional
+    on_progress : callable, optional
+        Receives one line per trial, and what was decided.
+
+    Returns
+    -------
+    TrainingResult
+    """
+    say = on_progress or (lambda _line: None)
+    y = np.asarray(y)
+    kind, metric, seed, cv_folds = comparison.task_kind, comparison.metric, comparison.seed, comparison.cv_folds
+    X_cv, y_cv = _cv_sample(X, y, comparison.max_cv_rows, seed)
+    folds = _folds(y_cv, kind, cv_folds, seed)
+    best = next(s for s in comparison.candidates if s.name == comparison.best_name)
+    estimator = comparison.estimators[best.name]
     t1 = time.perf_counter()
     trials: list[TrialScore] = [TrialScore(0, best.mean, best.std, {})]
     best_params: dict[str, Any] = {}
-    space = search_space(best.name, kind)
-    if space and time_budget_s > 0:
-        base_pipe = Pipeline([("prep", clone(preprocessor)), ("model", models[best.name])])
-        sampler = ParameterSampler(space, n_iter=max_trials, random_state=seed)
+    grid = ({f"model__{k}": v for k, v in space.items()} if space is not None else default_search_space(
+        best.name, estimator, kind, seed=seed))
+    if not grid:
+        say(f"no search space for {best.name!r}: its settings are kept (pass space= to tune it)")
+    elif time_budget_s <= 0:
+        say(f"tuning skipped (time_budget_s is {time_budget_s:g}): {best.name} keeps its default settings")
+    else:
+        base_pipe = Pipeline([("prep", clone(preprocessor)), ("model", clone(estimator))])
+        sampler = ParameterSampler(grid, n_iter=max_trials, random_state=seed)
         # Stop before a trial that would likely overrun the budget (one trial takes about one candidate's CV).
         per_trial = max(best.fit_seconds * cv_folds, 1e-3)
         for i, params in enumerate(sampler, start=1):
@@ -232,14 +346,35 @@ def train_models(X: pd.DataFrame, y: np.ndarray, *, preprocessor: Any, kind: str
     tune_s = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    final = Pipeline([("prep", clone(preprocessor)), ("model", clone(models[best.name]))])
+    final = Pipeline([("prep", clone(preprocessor)), ("model", clone(estimator))])
     if best_params:
         final.set_params(**{f"model__{k}": v for k, v in best_params.items()})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         final.fit(X, y)
     fit_s = time.perf_counter() - t2
-    return TrainingResult(task_kind=kind, metric=metric, candidates=scores, best_name=best.name, trials=trials,
-                          best_params=best_params, model=final, baseline_score=baseline_score, cv_folds=cv_folds,
-                          cv_rows=len(X_cv), seed=seed,
-                          seconds={"compare": compare_s, "tune": tune_s, "final_fit": fit_s})
+    say(f"chosen: {best.name} ({', '.join(f'{k}={v}' for k, v in best_params.items()) or 'default settings'}), "
+        f"refitted on all {len(X):,} training rows")
+    return TrainingResult(task_kind=kind, metric=metric, candidates=list(comparison.candidates), best_name=best.name,
+                          trials=trials, best_params=best_params, model=final, baseline_score=comparison.baseline_score,
+                          cv_folds=cv_folds, cv_rows=comparison.cv_rows, seed=seed,
+                          seconds={"compare": comparison.seconds, "tune": tune_s, "final_fit": fit_s})
+
+
+def train_models(X: pd.DataFrame, y: np.ndarray, *, preprocessor: Any, kind: str, metric: str,
+                 candidates: Sequence[str] | Mapping[str, BaseEstimator] | None = None, cv_folds: int = 3,
+                 time_budget_s: float = 60.0, max_trials: int = 30, max_cv_rows: int = 50_000, seed: int = 42,
+                 n_jobs: int | None = None, on_progress: Callable[[str], None] | None = None) -> TrainingResult:
+    """Compare candidates by cross-validation, tune the best within a time budget, refit it.
+
+    :func:`compare_models` followed by :func:`tune_and_refit`; see them for the parameters.
+
+    Returns
+    -------
+    TrainingResult
+    """
+    comparison = compare_models(X, y, preprocessor=preprocessor, kind=kind, metric=metric, candidates=candidates,
+                                cv_folds=cv_folds, max_cv_rows=max_cv_rows, seed=seed, n_jobs=n_jobs,
+                                on_progress=on_progress)
+    return tune_and_refit(X, y, comparison, preprocessor=preprocessor, time_budget_s=time_budget_s,
+                          max_trials=max_trials, n_jobs=n_jobs, on_progress=on_progress)

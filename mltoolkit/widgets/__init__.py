@@ -16,7 +16,7 @@ _EXPORTS = {
     "MonitoringSummary": "monitoring",
     "StageNote": "monitoring_stage", "monitoring_summary": "monitoring_stage", "explore_drift": "monitoring_stage",
     "CardSummary": "stages", "CollectionSummary": "stages", "PreparationSummary": "stages",
-    "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
+    "TrainingSetupSummary": "stages", "Leaderboard": "stages", "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
     "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",
 }
 

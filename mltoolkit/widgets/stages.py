@@ -5,7 +5,10 @@ from the stage's result dataclass; every value from the data is escaped.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ipywidgets as W
+from sklearn.base import BaseEstimator
 
 from mltoolkit.framing import NOT_WRITTEN, ProjectCard
 from mltoolkit.plots import metrics as metric_plots
@@ -16,12 +19,14 @@ from mltoolkit.stages.deployment import DeploymentResult
 from mltoolkit.stages.evaluation import EvaluationResult
 from mltoolkit.stages.preparation import PreparationResult
 from mltoolkit.stages.retraining import RetrainingResult
-from mltoolkit.train import TrainingResult
+from mltoolkit.stages.training import TrainingData
+from mltoolkit.train import BASELINE, CandidateComparison, TrainingResult, default_search_space, tracking_uri
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.html import badge, esc, img_tag, section, table
 from mltoolkit.widgets.metrics import MetricsWidget
 
-__all__ = ["CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSummary", "EvaluationSummary",
+__all__ = ["CardSummary", "CollectionSummary", "PreparationSummary", "TrainingSetupSummary", "Leaderboard",
+           "TrainingSummary", "EvaluationSummary",
            "EvaluationDetails", "explore_evaluation", "DeploymentSummary",
            "RetrainingSummary"]
 
@@ -107,6 +112,57 @@ class PreparationSummary(_Static):
                 + section("Leakage check (strongest single columns; 1.0 = perfect, refused above the threshold)", leak))
 
 
+class TrainingSetupSummary(_Static):
+    """What training starts from: the rows, the ranking metric, and the candidate models with how each is tuned."""
+
+    def __init__(self, data: TrainingData, candidates: Mapping[str, BaseEstimator]) -> None:
+        self.data, self.candidates = data, dict(candidates)
+
+    def __repr__(self) -> str:
+        return f"TrainingSetupSummary({len(self.data.X):,} rows, candidates {', '.join(self.candidates)})"
+
+    def static_html(self) -> str:
+        d = self.data
+        facts = [("Training rows", f"{len(d.X):,} × {d.X.shape[1]} features"), ("Target", d.target),
+                 ("Ranked by", f"{d.metric}, {d.cv_folds}-fold cross-validation, seed {d.seed}"),
+                 *[("Note", n) for n in d.notes]]
+        rows = []
+        for name, est in self.candidates.items():
+            space = default_search_space(name, est, d.task_kind, seed=d.seed)
+            tuning = (", ".join(k.removeprefix("model__") for k in space) if space
+                      else "settings kept (pass space= to tune_best)")
+            rows.append((name, " ".join(repr(est).split()), tuning))
+        if BASELINE not in self.candidates:
+            rows.insert(0, (BASELINE, "added as the baseline to beat", ""))
+        return (section("Training data", table(facts, ["", ""]))
+                + section(f"Candidate models ({len(rows)})", table(rows, ["Name", "Estimator", "Tuned if it wins"])))
+
+
+class Leaderboard(_Static):
+    """The candidates' cross-validated scores, best first, the winner marked, with the chart."""
+
+    def __init__(self, comparison: CandidateComparison) -> None:
+        self.comparison = comparison
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        return f"Leaderboard(best={c.best_name}, {len(c.candidates)} candidates, {c.metric})"
+
+    def static_html(self) -> str:
+        c = self.comparison
+        board = c.leaderboard()
+        rows = "".join(
+            f"<tr><td class='num'>{i}</td><td>{esc(n)}</td><td class='num'>{esc(format_number(m))}</td>"
+            f"<td class='num'>{esc(format_number(s))}</td><td class='num'>{t:.2f} s</td><td>"
+            f"{badge('best', 'good') if n == c.best_name else badge('baseline', 'info') if n == BASELINE else ''}"
+            f"</td></tr>"
+            for i, (n, m, s, t) in enumerate(board[["name", "mean", "std", "fit_seconds"]].itertuples(index=False), 1))
+        head = ("<tr><th>Rank</th><th>Model</th><th>Mean</th><th>Std</th><th>Fit time</th><th></th></tr>")
+        return section(f"Leaderboard ({c.metric}, {c.cv_folds}-fold cross-validation on {c.cv_rows:,} rows)",
+                       f"<table class='mlt-t mlt-leaderboard'>{head}{rows}</table>"
+                       + img_tag(plot_candidates(c), "candidate models compared"))
+
+
 class TrainingSummary(_Static):
     """Leaderboard of candidates, the tuning, the chosen model."""
 
@@ -127,7 +183,9 @@ class TrainingSummary(_Static):
                                                    f"{format_number(r.baseline_score)})"),
                  ("Tuning trials", str(len(r.trials) - 1)),
                  ("Cross-validation", f"{r.cv_folds} folds on {r.cv_rows:,} rows, seed {r.seed}"),
-                 ("MLflow run", self.run_id or "not tracked")]
+                 ("MLflow run", self.run_id or "not tracked"),
+                 *([("See it in MLflow", f"mlflow ui --backend-store-uri {tracking_uri()} (then open "
+                                         "http://127.0.0.1:5000)")] if self.run_id else [])]
         return (section("Chosen model", table(facts, ["", ""]))
                 + section(f"Candidates ({r.metric}, {r.cv_folds}-fold cross-validation)",
                           table(rows, ["Model", "Mean", "Std", "Fit time"], numeric=[False, True, True, True])

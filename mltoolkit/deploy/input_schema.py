@@ -296,14 +296,19 @@ def _odd_reason(columns: Sequence[str], unseen: dict[str, int]) -> str:
                      for c in columns)
 
 
-def infer_input_schema(train: pd.DataFrame, features: Sequence[str]) -> InputSchema:
+def infer_input_schema(train: pd.DataFrame, features: Sequence[str],
+                       identifiers: Sequence[str] | None = None) -> InputSchema:
     """Derive the input schema from the training rows of ``features``.
 
-    Identifier columns (ids grow with every new row) get no range or categories.
+    Identifier columns (ids grow with every new row) get no range or categories:
+    ``identifiers`` as data collection decided them (the run's ``schema.json``),
+    inferred from ``train`` when not given.
     """
-    from mltoolkit.data.schema import infer_schema
+    if identifiers is None:
+        from mltoolkit.data.schema import infer_schema
 
-    ids = set(infer_schema(train[list(features)]).of_kind("identifier"))
+        identifiers = infer_schema(train[list(features)]).of_kind("identifier")
+    ids = set(identifiers)
     fields = []
     for name in features:
         s = train[name]

@@ -170,8 +170,10 @@ def build_package(out_dir: str | Path, *, model_path: str | Path = "models/model
     del model
     info = read_model_info(model_path)
     train = load_split(data_dir, "train")
-    schema = infer_input_schema(train, info["features"])
     art = Path(artifacts_dir)
+    decided = read_artifact(art, "schema")  # the schema data collection decided, when the run has one
+    schema = infer_input_schema(train, info["features"],
+                                identifiers=decided.of_kind("identifier") if decided is not None else None)
     verdict = read_artifact(art, "evaluation")
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -248,3 +249,14 @@ def test_an_unusable_schema_is_refused_in_one_line_naming_every_column(package, 
     assert "'website_visits' must be a number" in str(types.value) and "'days_in_trial' must be a number" in str(
         types.value)
     assert all("\n" not in str(e.value) for e in (missing, types)) and not (tmp_path / "p.csv").exists()
+
+
+def test_the_input_schema_takes_identifiers_from_the_decided_schema(tmp_path):
+    from mltoolkit.deploy.input_schema import infer_input_schema
+
+    train = pd.DataFrame({"code": np.arange(100) % 7, "x": np.linspace(0, 1, 100)})
+    schema = infer_input_schema(train, ["code", "x"], identifiers=["code"])  # declared an id in mltoolkit.yml
+    code = next(f for f in schema.fields if f.name == "code")
+    assert code.minimum is None and code.maximum is None  # ids get no range
+    guessed = next(f for f in infer_input_schema(train, ["code", "x"]).fields if f.name == "code")
+    assert guessed.maximum == 6

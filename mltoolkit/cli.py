@@ -125,6 +125,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", type=Path, help="directory for this run (must not exist; with --from: run to resume)")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser("lab", help="open a project in JupyterLab, with this Python's kernel and the project's MLflow store")
+    p.add_argument("directory", nargs="?", default=".", type=Path, help="project folder (default: this one)")
+    p.add_argument("--port", type=int, help="port to listen on (default: JupyterLab's)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--print-command", action="store_true", help="print the jupyter lab command instead of running it")
+    p.set_defaults(func=_cmd_lab)
+
     p = sub.add_parser("report", help="render a run as a self-contained HTML report")
     p.add_argument("run_dir", type=Path)
     p.add_argument("--template", default="executive", choices=["executive", "technical"])
@@ -566,6 +573,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _report_failure(record)
     print(f"run {record.run_id} succeeded: {record.directory}")
     return 0
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    import shlex
+
+    from mltoolkit.pipeline import lab_command, lab_environment, open_lab
+
+    command = lab_command(args.directory, port=args.port, no_browser=args.no_browser)  # checks the folder
+    if args.print_command:
+        print(shlex.join(command))
+        return 0
+    print(f"MLflow runs: mlflow ui --backend-store-uri {lab_environment(args.directory)['MLFLOW_TRACKING_URI']}")
+    return open_lab(args.directory, port=args.port, no_browser=args.no_browser)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -50,9 +50,11 @@ class PrepOptions:
         each group (learned on train).
     calendar_only : tuple of str
         Datetime columns expanded into calendar parts only (month, day, weekday),
-        without year and days since the reference: the project's time column,
-        whose later values (production, a time split's test rows) lie beyond
-        every training value, so a model would extrapolate from them.
+        without year and days since the reference, for a column whose later
+        values (production rows) a model should not extrapolate from. Not the
+        default for the time column: on real tables its position in time
+        carried real trends (Seattle weather: macro F1 0.54 with it, 0.19
+        without; cars: R² 0.51 against 0.42).
     """
 
     drop: tuple[str, ...] = ()
@@ -247,7 +249,7 @@ def describe_preprocessor(preprocessor: ColumnTransformer, schema: Schema, *, ta
     for col in groups["ordinal"]:
         plans.append(ColumnPlan(col, schema.kind(col), f"ordinal codes {list(opts.ordinal[col])}; unknown → -1"))
     for col in groups["datetime"]:
-        parts = ("month, day, weekday (the time column: never its year or days since the first row)"
+        parts = ("month, day, weekday (calendar only: never its year or days since the first row)"
                  if col in opts.calendar_only else "year, month, day, weekday, days since reference")
         plans.append(ColumnPlan(col, "datetime", f"{parts}{scaled}"))
     for value_col, group_col in opts.aggregations.items():

@@ -48,20 +48,6 @@ class PreparationResult:
                             "n_train_rows": self.n_train_rows})
 
 
-def _time_column_features(opts: PrepOptions, time_column: str | None, schema: Schema) -> PrepOptions:
-    """The project's time column gives the model its calendar (month, day, weekday), never where it lies in time.
-
-    Production rows and a time split's test rows lie after every training
-    row: a model given the year or the days since the first row would
-    extrapolate from them. A numeric time column (a year) is not a feature.
-    """
-    if time_column is None or time_column not in schema or time_column in opts.drop:
-        return opts
-    if schema.kind(time_column) == "datetime":
-        return dataclasses.replace(opts, calendar_only=tuple(dict.fromkeys((*opts.calendar_only, time_column))))
-    return dataclasses.replace(opts, drop=(*opts.drop, time_column))
-
-
 def prepare_data(card: ProjectCard, *, data_dir: str | Path = "data", options: Mapping[str, Any] | None = None,
                  schema_overrides: Mapping[str, str] | None = None, allow_leaky: Sequence[str] = (),
                  leakage_threshold: float = 0.98, preprocessor_path: str | Path = "models/preprocessor.skops",
@@ -89,7 +75,6 @@ def prepare_data(card: ProjectCard, *, data_dir: str | Path = "data", options: M
     opts = dataclasses.replace(opts, drop=(*opts.drop, *never))
     features = train.drop(columns=[card.target])
     schema = decided_schema(features, artifacts_dir, schema_overrides)
-    opts = _time_column_features(opts, card.time_column, schema)
     leakage = check_leakage(train.drop(columns=list(opts.drop)), card.target, task_kind=card.task_kind,
                             positive_class=card.positive_class, threshold=leakage_threshold, allow=allow_leaky,
                             source=f"{data_dir}/train.parquet")

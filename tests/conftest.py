@@ -96,3 +96,34 @@ def certificate(tmp_path_factory):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     return str(cert_path), context
+
+
+@pytest.fixture(scope="session")
+def trained_project(tmp_path_factory):
+    """Make a project folder holding a linear model trained, evaluated and packaged on demo rows.
+
+    ``trained_project(rows, name)`` returns the folder (``project_card.yml``, ``data/``, ``models/``,
+    ``artifacts/``, ``package/``).
+    """
+    def make(rows: int = 1500, name: str = "project") -> Path:
+        from mltoolkit.deploy import build_package
+        from mltoolkit.framing import make_card, save_card
+        from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
+
+        root = tmp_path_factory.mktemp(name)
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            card = make_card(project="P", task="binary_classification", target="converted", metric="f1",
+                             threshold=0.3)
+            save_card(card, "project_card.yml")
+            collect_data(f"demo://trial_conversion?rows={rows}", card)
+            prepare_data(card)
+            train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
+            evaluate_stage(card, importance_repeats=0)
+            build_package("package")
+        finally:
+            os.chdir(cwd)
+        return root
+
+    return make

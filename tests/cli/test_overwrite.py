@@ -1,7 +1,6 @@
 """One overwrite policy: every command that writes a file refuses an existing one without --force, up front."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -14,25 +13,9 @@ DEMO = "demo://trial_conversion?rows=300"
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
+def package(trained_project) -> Path:
     """A model package trained on 1,000 demo rows (as tests/deploy builds one)."""
-    from mltoolkit.deploy import build_package
-    from mltoolkit.framing import make_card
-    from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
-
-    root = tmp_path_factory.mktemp("overwrite")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-        collect_data("demo://trial_conversion?rows=1000", card)
-        prepare_data(card)
-        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
-        evaluate_stage(card, importance_repeats=0)
-        build_package("package")
-    finally:
-        os.chdir(cwd)
-    return root / "package"
+    return trained_project(1000, "overwrite") / "package"
 
 
 def _refused(run, path: Path) -> None:

@@ -25,26 +25,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(trained_project):
     """A project folder with a trained, evaluated, packaged linear model and its card."""
-    from mltoolkit.deploy import build_package
-    from mltoolkit.framing import make_card, save_card
-    from mltoolkit.stages import collect_data, evaluate_stage, prepare_data, train_stage
-
-    root = tmp_path_factory.mktemp("late_labels")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
-        save_card(card, "project_card.yml")
-        collect_data("demo://trial_conversion?rows=1500", card)
-        prepare_data(card)
-        train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
-        evaluate_stage(card, importance_repeats=0)
-        build_package("package")
-    finally:
-        os.chdir(cwd)
-    return root
+    return trained_project(1500, "late_labels")
 
 
 @pytest.fixture(scope="module")

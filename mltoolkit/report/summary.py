@@ -117,7 +117,7 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
         advice.append(_VERDICT_ADVICE[verdict])
     drift = read_artifact(art, "drift")
     if drift is not None:
-        names = [c.column for c in drift.columns if c.drifted][:5]
+        names = [c.column for c in drift.columns if c.drifted and c.column != drift.target][:5]  # target: its own line
         kpis.append(KPI("Data drift", f"{drift.n_drifted} of {drift.n_tested} columns drifted",
                         f"dataset drift at {_fmt(100 * drift.drift_share)}% of columns: "
                         + ("reached" if drift.dataset_drift else "not reached"),

@@ -45,3 +45,20 @@ def test_holding_model_passes_and_the_advice_says_nothing_of_production(tmp_path
     summary = _summary(tmp_path, _performance(concept=1.0))
     kpi = next(k for k in summary.kpis if k.label == "In production")
     assert kpi.status in ("pass", "warn") and "no longer meets" not in summary.recommendation
+
+
+def test_drift_card_names_drifted_features_and_the_target_apart(tmp_path):
+    from mltoolkit.drift import detect_drift
+
+    rng = np.random.default_rng(1)
+    ref = pd.DataFrame({"a": rng.normal(0, 1, 800), "y": rng.normal(0, 1, 800)})
+    cur = pd.DataFrame({"a": rng.normal(2, 1, 800), "y": rng.normal(3, 1, 800)})
+    drift = detect_drift(ref, cur, target="y")
+    assert drift.target_drifted and any(c.column == "y" and c.drifted for c in drift.columns)
+    write_artifact(tmp_path / "artifacts", "drift", drift)
+    record = RunRecord(run_id="r1", directory=str(tmp_path), created="2026-04-01T08:00:00", project="P",
+                       status="succeeded", stages=[], config={}, versions={})
+    summary = collect_summary(tmp_path, record)
+    card = next(k for k in summary.kpis if k.label == "Data drift")
+    assert card.detail == "drifted: a"  # the target has its own sentence in the recommendation
+    assert "target 'y'" in summary.recommendation

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import to_datetimes
@@ -55,6 +54,22 @@ def _check_sizes(validation_size: float, test_size: float) -> None:
     if validation_size + test_size >= 0.9:
         raise ConfigError(f"validation_size + test_size = {validation_size + test_size:g} leaves under 10% of rows "
                           "to train on; lower them", parameter="test_size")
+
+
+def _stratification_groups(y: pd.Series, counts: pd.Series) -> pd.Series:
+    """The groups a stratified split keeps in proportion: the classes, with those of fewer than 3 rows pooled.
+
+    A stratified split needs every group in every part; a class of one or two
+    rows cannot be, so rare classes share one group (or join the largest class
+    when even together they are fewer than 3) and land wherever the split puts them.
+    """
+    rare = counts.index[counts < 3]
+    if rare.empty:
+        return y
+    pooled = y.astype(object).where(~y.isin(rare), "(rare classes)")
+    if counts[rare].sum() < 3:
+        pooled = pooled.where(pooled != "(rare classes)", counts.idxmax())
+    return pooled
 
 
 def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str = "stratified",
@@ -132,15 +147,14 @@ def split_dataset(df: pd.DataFrame, *, target: str | None = None, strategy: str 
             if len(counts) < 2:
                 raise DataError(f"target '{target}' has a single class ({counts.index[0]!r}); nothing to stratify "
                                 "or learn", column=target)
-            if counts.min() < 3:
-                raise DataError(f"target '{target}' class {counts.idxmin()!r} has only {counts.min()} rows; a "
-                                "stratified split needs at least 3 per class (use strategy 'random' or drop the class)",
-                                column=target)
-            stratify = y
+            stratify = _stratification_groups(y, counts)
+        from sklearn.model_selection import train_test_split  # here: loading data never imports scikit-learn
+
         rest, test = train_test_split(df, test_size=test_size, random_state=seed, stratify=stratify) \
             if test_size else (df, df.iloc[:0])
         val_share = validation_size / (1 - test_size) if validation_size else 0
-        rest_strat = rest[target] if stratify is not None else None
+        rest_strat = _stratification_groups(rest[target], rest[target].value_counts()) if stratify is not None \
+            else None
         train, validation = train_test_split(rest, test_size=val_share, random_state=seed + 1, stratify=rest_strat) \
             if validation_size else (rest, rest.iloc[:0])
     parts = {"train": train, "validation": validation, "test": test}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -124,3 +125,18 @@ def test_zone_aware_time_column_is_shown_in_utc():
 def test_time_column_without_times_is_refused_naming_it():
     with pytest.raises(SchemaError, match="time_column 'grade' holds no dates.*'1st'"):
         split_dataset(pd.DataFrame({"grade": ["1st", "2nd"] * 10}), strategy="time", time_column="grade")
+
+
+def test_a_stratified_split_keeps_classes_too_rare_to_stratify():
+    from mltoolkit.data import split_dataset
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "y": rng.choice(["a", "b"], 300, p=[0.7, 0.3])})
+    df.loc[[0, 1], "y"] = ["only once", "twice"]
+    df.loc[2, "y"] = "twice"
+    split = split_dataset(df, target="y", strategy="stratified", time_column=None, validation_size=0.2,
+                          test_size=0.2, seed=1)
+    parts = pd.concat([split.train, split.validation, split.test])
+    assert len(parts) == 300 and set(parts["y"]) == {"a", "b", "only once", "twice"}
+    for part in (split.train, split.validation, split.test):  # the common classes keep their balance
+        assert abs((part["y"] == "a").mean() - 0.7) < 0.06

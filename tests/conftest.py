@@ -127,3 +127,44 @@ def trained_project(tmp_path_factory):
         return root
 
     return make
+
+
+@contextlib.contextmanager
+def serving(package: Path, log: Path, *options: str) -> Iterator[str]:
+    """``mltoolkit serve PACKAGE`` on a free loopback port until /health answers; yields its base URL, then stops it."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(package), "--port", str(port),
+                             "--log", str(log), *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("server did not answer within 60 s")
+                time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """The ``serving`` context manager, for tests that start the prediction server."""
+    return serving

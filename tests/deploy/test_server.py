@@ -7,11 +7,6 @@ non-JSON bodies, and a large request beside a health check.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,35 +18,11 @@ from mltoolkit.data import load, make_trial_conversion
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, package):
-    root = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    log = root / "predictions.db"
-    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(package), "--port", str(port),
-                             "--log", str(log), "--max-body-mb", "8"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                pytest.fail("server did not answer within 60 s")
-            time.sleep(0.3)
-    yield base, log
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+def server(tmp_path_factory, package, serve):
+    log = tmp_path_factory.mktemp("serve") / "predictions.db"
+    with serve(package, log, "--max-body-mb", "8") as base:
+        yield base, log
 
 
 def _post(base: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:

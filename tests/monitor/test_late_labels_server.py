@@ -2,12 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pandas as pd
@@ -18,12 +12,6 @@ from mltoolkit.data import make_trial_conversion
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def project(trained_project):
     """A project folder with a trained, evaluated, packaged linear model and its card."""
@@ -31,26 +19,10 @@ def project(trained_project):
 
 
 @pytest.fixture(scope="module")
-def served_log(project):
+def served_log(project, serve):
     """The server's prediction log after 60 single-row requests and one request of 10 rows; the rows sent."""
-    port = _free_port()
     log = project / "predictions.db"
-    proc = subprocess.Popen([sys.executable, "-m", "mltoolkit", "serve", str(project / "package"), "--port", str(port),
-                             "--log", str(log)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("server did not answer within 60 s")
-                time.sleep(0.3)
+    with serve(project / "package", log) as base:
         rows = make_trial_conversion(70, seed=11)
         records = json.loads(rows.drop(columns="converted").to_json(orient="records", date_format="iso"))
         sent = []  # (request_id, request_row, true label)
@@ -59,9 +31,6 @@ def served_log(project):
             sent.append((out["request_id"], 0, int(rows.converted.iloc[i])))
         out = _post(base, records[60:70])
         sent += [(out["request_id"], k, int(rows.converted.iloc[60 + k])) for k in range(10)]
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
     return log, pd.DataFrame(sent, columns=["request_id", "request_row", "converted"])
 
 

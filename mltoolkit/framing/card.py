@@ -17,7 +17,7 @@ import yaml
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.evaluate.registry import METRICS, check_metric_for_task, task_kind
-from mltoolkit.framing.config import FRAMING_KEYS, DataConfig, ProjectConfig
+from mltoolkit.framing.config import FRAMING_KEYS, DataConfig, ProjectConfig, data_config_from_dict
 
 __all__ = ["RELEASE_LIMITS", "TASKS", "SuccessCriterion", "Baseline", "ProjectCard", "make_card", "load_card", "save_card",
            "card_from_config", "project_card", "NOT_WRITTEN"]
@@ -266,7 +266,7 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
         _check_in_range(metric, value, "baseline")
         base = Baseline("value", value, baseline_description or "the current process")
     if isinstance(data, Mapping):
-        data = _data_from_dict(data)
+        data = data_config_from_dict(data, Path("the project card"))
     if data is not None and target in data.id_columns + data.drop_columns:
         raise ConfigError(f"the target '{target}' is also listed in data.id_columns or data.drop_columns of "
                           "mltoolkit.yml; remove it from there", parameter="data.id_columns", column=target)
@@ -277,18 +277,6 @@ def make_card(*, project: str, task: str, target: str, metric: str, threshold: f
                        positive_class=positive_class, baseline=base, stakeholders=tuple(map(str, stakeholders)),
                        monitoring=dict(monitoring or {}),
                        release={**RELEASE_LIMITS, **{k: float(v) for k, v in (release or {}).items()}}, data=data)
-
-
-def _data_from_dict(raw: Mapping[str, Any]) -> DataConfig:
-    fields = {f.name for f in dataclasses.fields(DataConfig)}
-    unknown = sorted(set(raw) - fields)
-    if unknown:
-        raise ConfigError(f"unknown data key(s) {unknown}; valid keys: {sorted(fields)}", parameter="data")
-    values = dict(raw)
-    for key in ("id_columns", "drop_columns"):
-        values[key] = tuple(values.get(key) or ())
-    values["column_kinds"] = dict(values.get("column_kinds") or {})
-    return DataConfig(**values)
 
 
 def save_card(card: ProjectCard, path: str | Path) -> Path:

@@ -19,7 +19,7 @@ from mltoolkit.errors import ConfigError, DataError
 
 __all__ = [
     "CONFIG_NAME", "DataConfig", "ProjectConfig", "ReportConfig", "SmtpConfig", "config_from_dict", "demo_config_path",
-    "find_config", "load_config", "FRAMING_KEYS", "MONITORING_KEYS", "SMTP_TLS_MODES",
+    "find_config", "load_config", "data_config_from_dict", "FRAMING_KEYS", "MONITORING_KEYS", "SMTP_TLS_MODES",
 ]
 
 CONFIG_NAME = "mltoolkit.yml"
@@ -228,7 +228,8 @@ def _names(value: Any, key: str, path: Path) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _data_config(section: dict[str, Any], path: Path) -> DataConfig:
+def data_config_from_dict(section: Mapping[str, Any], path: Path) -> DataConfig:
+    """The ``data`` section of ``mltoolkit.yml`` (or of a project card read from ``path``), validated."""
     _check_keys("data", section, _DATA_KEYS, path)
     if not section.get("source"):
         raise ConfigError(f"{path} has no data.source; set it to a CSV/Parquet path, a database URL or a demo:// "
@@ -312,7 +313,7 @@ def config_from_dict(data: Mapping[str, Any], *, root: Path, path: Path | None =
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path} must hold a mapping of settings (key: value), not {type(data).__name__}", path=str(path))
     _check_keys("", data, _TOP_KEYS, path)
-    data_cfg = _data_config(_section(data, "data", path), path)
+    data_cfg = data_config_from_dict(_section(data, "data", path), path)
     framing = _section(data, "problem_framing", path)
     _check_keys("problem_framing", framing, FRAMING_KEYS, path)
     for key in ("target", "task"):  # older configs kept these two at the top level

@@ -716,7 +716,7 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")  # the project's store, as in runs
     notebook = project_stages(root)["retraining"]
-    out = execute_notebook(notebook, run_dir / "notebooks" / f"retrain-{notebook.name}", params, cwd=run_dir,
+    out = execute_notebook(notebook, run_dir / f"retrain-{notebook.name}", params, cwd=run_dir,
                            log=run_dir / "logs" / f"retrain-{notebook.stem}.log")
     from mltoolkit.artifacts import read_artifact
 

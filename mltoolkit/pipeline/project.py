@@ -60,7 +60,8 @@ def _direction(metric: str) -> str:
 def _prepare_folder(root: Path) -> list[Path]:
     config = root / CONFIG_NAME
     stage_files = sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
-    existing = [p for p in [config] + [root / "notebooks" / s.name for s in stage_files] if p.exists()]
+    existing = [p for p in [config] + [folder / s.name for s in stage_files for folder in (root, root / "notebooks")]
+                if p.exists()]
     if existing:
         raise ConfigError(f"{root} already holds a project ({', '.join(str(p) for p in existing[:3])}); "
                           "nothing was changed. Use another folder, or remove those files first.", path=str(root))
@@ -68,11 +69,18 @@ def _prepare_folder(root: Path) -> list[Path]:
 
 
 def _copy_notebooks(root: Path, stage_files: list[Path]) -> None:
-    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    """The stage notebooks at the project's top level, next to ``mltoolkit.yml``.
+
+    A notebook's kernel starts in the notebook's folder and the stages read and
+    write by relative paths (``data/``, ``models/``, ``mlflow.db``), so stepping
+    through them in JupyterLab works in the project folder itself, as
+    ``mltoolkit run`` works in a run's folder.
+    """
+    root.mkdir(parents=True, exist_ok=True)
     for folder in ("runs", "reports"):
         (root / folder).mkdir(exist_ok=True)
     for src in stage_files:
-        shutil.copyfile(src, root / "notebooks" / src.name)
+        shutil.copyfile(src, root / src.name)
 
 
 def _relative(source: str | None, root: Path) -> str | None:
@@ -145,7 +153,7 @@ def render_config(*, project: str, source: str, current: str | None, table: str 
         line("alpha", 0.05, "level of the p-value drift tests"),
         line("max_performance_drop", 0.05, "alert when production performance falls this far below evaluation's"),
         "",
-        "# Stages to run, in order (names of notebooks/NN_<name>.ipynb). Leave out to run all.",
+        "# Stages to run, in order (names of the NN_<name>.ipynb notebooks here). Leave out to run all.",
         f"stages: [{', '.join(stages)}]",
         "",
         "# Per-stage parameters: any name from a notebook's `parameters` cell, e.g.",

@@ -1,7 +1,8 @@
 """Run the lifecycle: stage notebooks executed in order in a run directory of their own.
 
 Each run gets ``runs/<timestamp>-<id>/`` holding the executed notebooks
-(``notebooks/``), whatever the stages write (``data/``, ``artifacts/``, ...),
+(``NN_<stage>.ipynb``, next to what they read, so they can be re-run in place in
+JupyterLab), whatever the stages write (``data/``, ``artifacts/``, ...),
 the kernels' own output (``logs/<notebook>.log``) and ``run.json``, the record
 of the run: configuration, parameters per stage, timings, status, versions and
 the dataset fingerprint.
@@ -113,12 +114,17 @@ def read_run(run_dir: str | Path) -> RunRecord:
 
 
 def project_stages(root: Path) -> dict[str, Path]:
-    """Stage notebooks of a project (``notebooks/NN_name.ipynb``) by stage name, in order."""
-    folder = root / "notebooks"
-    stages = {p.stem.split("_", 1)[1]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
-    if not stages:
-        raise ConfigError(f"no stage notebooks in {folder}; create the project with 'mltoolkit init'", path=str(folder))
-    return stages
+    """Stage notebooks of a project (``NN_name.ipynb`` next to ``mltoolkit.yml``) by stage name, in order.
+
+    Projects made before the notebooks moved to the top level keep them in
+    ``notebooks/``; that folder is read when the top level has none.
+    """
+    for folder in (root, root / "notebooks"):
+        stages = {p.stem.split("_", 1)[1]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
+        if stages:
+            return stages
+    raise ConfigError(f"no stage notebooks (NN_<stage>.ipynb) in {root}; create the project with 'mltoolkit init'",
+                      path=str(root))
 
 
 def new_run_dir(root: Path) -> Path:
@@ -265,7 +271,7 @@ def run_pipeline(
             t0 = time.perf_counter()
             try:
                 notebook = available[name]
-                execute_notebook(notebook, directory / "notebooks" / notebook.name, params[name], cwd=directory,
+                execute_notebook(notebook, directory / notebook.name, params[name], cwd=directory,
                                  progress=progress, log=directory / "logs" / f"{notebook.stem}.log")
             except StageError as exc:
                 stage.status, stage.error, stage.seconds = "failed", str(exc), round(time.perf_counter() - t0, 2)

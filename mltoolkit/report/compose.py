@@ -31,8 +31,9 @@ def _merged_notebook(run_dir: Path, stages: list, executive: bool) -> nbformat.N
     merged = nbformat.v4.new_notebook()
     merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     for stage in stages:
-        path = run_dir / "notebooks" / stage.notebook
-        if not path.exists():
+        path = next((p for p in (run_dir / stage.notebook, run_dir / "notebooks" / stage.notebook) if p.exists()),
+                    None)  # runs made before executed notebooks moved to the run's top level keep them in notebooks/
+        if path is None:
             continue
         nb = nbformat.read(path, as_version=4)
         cells = [c for c in nb.cells if "report-hide" not in c.metadata.get("tags", [])

@@ -20,10 +20,10 @@ def stage(path: Path, params: str, body: str) -> None:
 
 
 def make_project(root: Path, stages: dict[str, tuple[str, str]]) -> Path:
-    """``root/mltoolkit.yml`` and ``root/notebooks/NN_<name>.ipynb`` for ``{name: (parameters, body)}``."""
-    (root / "notebooks").mkdir(parents=True)
+    """``root/mltoolkit.yml`` and ``root/NN_<name>.ipynb`` for ``{name: (parameters, body)}``."""
+    root.mkdir(parents=True)
     for i, (name, (params, body)) in enumerate(stages.items(), start=1):
-        stage(root / "notebooks" / f"{i:02d}_{name}.ipynb", params, body)
+        stage(root / f"{i:02d}_{name}.ipynb", params, body)
     (root / "mltoolkit.yml").write_text(f"project: fake\ndata:\n  source: data.csv\nstages: [{', '.join(stages)}]\n")
     return root
 

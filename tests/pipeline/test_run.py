@@ -33,12 +33,12 @@ def _stage(path: Path, params: str, body: str, *, tags=("report-executive",)) ->
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "proj"
-    (root / "notebooks").mkdir(parents=True)
-    _stage(root / "notebooks" / "01_first.ipynb", 'config_path = None  # the config\nvalue = 2  # a number',
+    root.mkdir(parents=True)
+    _stage(root / "01_first.ipynb", 'config_path = None  # the config\nvalue = 2  # a number',
            "import json, os\nos.makedirs('artifacts', exist_ok=True)\n"
            "json.dump({'value': value, 'config': config_path}, open('artifacts/first.json', 'w'))\n"
            "print('first', value)")
-    _stage(root / "notebooks" / "02_second.ipynb", "divisor = 1  # what to divide by",
+    _stage(root / "02_second.ipynb", "divisor = 1  # what to divide by",
            "import json\nv = json.load(open('artifacts/first.json'))['value']\nprint('second', v / divisor)")
     (root / "mltoolkit.yml").write_text(
         "project: 'Demo <b>bold</b>'\ndata:\n  source: data.csv\nstages: [first, second]\n"
@@ -58,13 +58,22 @@ def test_run_executes_stages_in_order_in_own_directory(project):
     assert record.status == "succeeded"
     run_dir = Path(record.directory)
     assert run_dir.parent == project / "runs"
-    assert (run_dir / "notebooks" / "02_second.ipynb").exists()
+    assert (run_dir / "02_second.ipynb").exists()  # next to what it read: re-runnable in place in JupyterLab
     saved = json.loads((run_dir / "run.json").read_text())
     assert [s["status"] for s in saved["stages"]] == ["succeeded", "succeeded"]
     assert saved["stages"][0]["parameters"] == {"config_path": str(project / "mltoolkit.yml"), "value": 6}
     assert saved["versions"]["mltoolkit"]
     first = json.loads((run_dir / "artifacts" / "first.json").read_text())
     assert first["value"] == 6
+
+
+def test_a_project_with_its_notebooks_in_a_notebooks_folder_still_runs(project):
+    legacy = project / "notebooks"
+    legacy.mkdir()
+    for nb in sorted(project.glob("*.ipynb")):
+        nb.rename(legacy / nb.name)
+    record = run_pipeline(_config(project))
+    assert record.status == "succeeded" and (Path(record.directory) / "02_second.ipynb").exists()
 
 
 def test_two_runs_never_share_a_directory(project):
@@ -78,7 +87,7 @@ def test_failing_stage_stops_run_keeps_notebook_and_resume_works(project):
     failed = record.failed_stage
     assert failed.stage == "second" and "ZeroDivisionError" in failed.error
     assert "v / divisor" in failed.error  # the failing cell is shown
-    assert (Path(record.directory) / "notebooks" / "02_second.ipynb").exists()
+    assert (Path(record.directory) / "02_second.ipynb").exists()
     resumed = run_pipeline(_config(project), from_stage="second", run_dir=record.directory)
     assert resumed.status == "succeeded"
     assert [s.status for s in resumed.stages] == ["kept", "succeeded"]
@@ -196,8 +205,8 @@ def test_runs_list_and_compare(project):
 
 def test_technical_report_shows_trends_over_past_runs(tmp_path):
     root = tmp_path / "trend"
-    (root / "notebooks").mkdir(parents=True)
-    _stage(root / "notebooks" / "01_score.ipynb", "value = 0.5  # the metric",
+    root.mkdir(parents=True)
+    _stage(root / "01_score.ipynb", "value = 0.5  # the metric",
            "from mltoolkit.artifacts import write_artifact\nfrom mltoolkit.drift.result import DriftResult\n"
            "from mltoolkit.evaluate.criteria import Verdict\n"
            "write_artifact('artifacts', 'evaluation', Verdict(metric='f1', value=value, threshold=0.3, direction='>=', "

@@ -1,6 +1,7 @@
 """The package's metadata, conda environment and wheel stay consistent."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -52,3 +53,7 @@ def test_wheel_ships_notebooks_and_templates(tmp_path):
         if tpl.is_file():
             assert f"mltoolkit/_bundled/templates/{tpl.relative_to(ROOT / 'templates').as_posix()}" in names
     assert "mltoolkit/cli.py" in names
+    # JupyterLab saves widget state with notebooks by default where mltoolkit is installed.
+    setting = next(n for n in names if n.endswith("share/jupyter/lab/settings/overrides.d/mltoolkit.json"))
+    saved = json.loads(zipfile.ZipFile(wheel).read(setting))
+    assert saved["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True

@@ -36,21 +36,23 @@ def lab_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def jupyterlab(lab_root):
-    """Start ``jupyter lab`` on a free loopback port; yield (base_url, token, root)."""
+    """Start JupyterLab as ``mltoolkit lab`` does, on a free loopback port; yield (base_url, token, root)."""
+    from mltoolkit.pipeline import lab_command, lab_environment
+
     port, token = _free_port(), secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={lab_root}",
-           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True",
-           # Own workspaces: a lab must not restore the tabs an earlier test module left open.
-           f"--LabApp.workspaces_dir={lab_root.parent / (lab_root.name + '-workspaces')}"]
+    extra = ["--ip=127.0.0.1", f"--IdentityProvider.token={token}", "--LabApp.news_url=",
+             "--ServerApp.disable_check_xsrf=True",
+             # Own workspaces: a lab must not restore the tabs an earlier test module left open.
+             f"--LabApp.workspaces_dir={lab_root.parent / (lab_root.name + '-workspaces')}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+        extra.append("--allow-root")
+    cmd = lab_command(lab_root, port=port, no_browser=True, extra_args=extra)
     # Own settings folder: no news prompt covering the widgets in screenshots.
     settings = lab_root.parent / f"{lab_root.name}-settings"
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True, exist_ok=True)
     news.write_text('{"fetchNews": "false"}')
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg",
+    env = {**lab_environment(lab_root), "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg",
            "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     log = open(lab_root / "jupyterlab.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)

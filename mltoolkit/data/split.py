@@ -212,6 +212,7 @@ def load_split(folder: str | Path, name: str) -> pd.DataFrame:
         raise ConfigError(f"unknown split {name!r}; use one of {', '.join(SPLIT_NAMES)}", parameter="split")
     path = Path(folder) / f"{name}.parquet"
     if not path.exists():
-        raise DataError(f"{path} does not exist; run the data-collection stage (02_data_collection) first",
-                        path=str(path))
+        raise DataError(f"{path.absolute()} does not exist; run the data-collection stage (02_data_collection) "
+                        "in this folder first, or open this notebook in a run's folder (runs/<run>/) to go on "
+                        "from that run", path=str(path))
     return pd.read_parquet(path)

@@ -303,8 +303,9 @@ def load_card(path: str | Path) -> ProjectCard:
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"project card {path} does not exist; run the problem-framing stage "
-                        "(01_problem_framing) first, or pass card_path", path=str(path))
+        raise DataError(f"project card {path.absolute()} does not exist; run the problem-framing stage "
+                        "(01_problem_framing) in this folder first, open this notebook in a run's folder "
+                        "(runs/<run>/) to go on from that run, or pass card_path", path=str(path))
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:

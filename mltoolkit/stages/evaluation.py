@@ -1,4 +1,13 @@
-"""Stage 06, evaluation: the held-out test set against the project card's success criterion."""
+"""Stage 06, evaluation: the held-out test set against the project card's success criterion.
+
+The stage is five steps, each one cell of ``06_evaluation.ipynb``:
+:func:`~mltoolkit.stages.evaluation_scores.score_held_out` (the model scored on
+the test rows), :func:`~mltoolkit.stages.evaluation_scores.judge_held_out` (the
+verdict against the card and the baseline, with bootstrap intervals),
+:func:`slice_held_out` (performance by segment), :func:`importance_held_out`
+(what the model relies on) and :func:`finish_evaluation` (the model card and the
+saved artifacts). :func:`evaluate_stage` runs them in one call.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -9,11 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from mltoolkit._serialize import to_jsonable
-from mltoolkit.data import load_split
-from mltoolkit.errors import SchemaError
 from mltoolkit.evaluate import (
     BootstrapResult,
     CalibrationCurve,
@@ -21,27 +27,16 @@ from mltoolkit.evaluate import (
     ResidualSummary,
     SliceResult,
     ThresholdCurves,
-    bootstrap_metrics,
-    calibration_curve,
-    classification_metrics,
-    lift_gain,
-    metric_value,
-    missing_classes,
-    multiclass_metrics,
-    regression_metrics,
-    residual_summary,
     slice_performance,
-    threshold_curves,
 )
-from mltoolkit.evaluate.criteria import ThresholdChoice, Verdict, choose_threshold, holdout_warnings, judge
+from mltoolkit.evaluate.criteria import ThresholdChoice, Verdict
 from mltoolkit.evaluate.importance import FeatureImportance, permutation_importance
 from mltoolkit.evaluate.model_card import model_card, model_card_markdown
-from mltoolkit.evaluate.registry import METRICS
 from mltoolkit.framing import ProjectCard
-from mltoolkit.models import load_model, read_model_info
-from mltoolkit.train import TargetEncoding, selection_metric
+from mltoolkit.stages.evaluation_scores import HeldOutScores, judge_held_out, score_held_out
 
-__all__ = ["EvaluationResult", "evaluate_stage", "default_slice_columns"]
+__all__ = ["EvaluationResult", "evaluate_stage", "default_slice_columns", "slice_held_out", "importance_held_out",
+           "finish_evaluation"]
 
 
 @dataclasses.dataclass
@@ -98,18 +93,90 @@ def default_slice_columns(frame: pd.DataFrame, exclude: Sequence[str], max_colum
     return [c for _, c in sorted(out)[:max_columns]]
 
 
-def _dummy_prediction(kind: str, X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame,
-                      labels: list[Any]) -> np.ndarray:
-    """The dummy baseline's predictions in the form the metrics take (columns aligned with ``labels``)."""
-    if kind == "regression":
-        return DummyRegressor().fit(X_train, y_train).predict(X_test)
-    dummy = DummyClassifier(strategy="prior").fit(X_train, y_train)
-    raw = dummy.predict_proba(X_test)
-    proba = np.zeros((len(X_test), len(labels)))
-    column = {c: i for i, c in enumerate(labels)}
-    for j, c in enumerate(dummy.classes_):  # a class the dummy never saw keeps probability 0
-        proba[:, column[c]] = raw[:, j]
-    return proba[:, 1] if kind == "binary" else proba
+def slice_held_out(scores: HeldOutScores, *, slice_columns: Sequence[str] | None = None, slice_gap: float = 0.1,
+                   slice_min_size: int = 100) -> SliceResult | None:
+    """The test metric per segment of each slice column, segments doing worse than overall flagged.
+
+    Parameters
+    ----------
+    scores : HeldOutScores
+        From :func:`~mltoolkit.stages.evaluation_scores.score_held_out`.
+    slice_columns : sequence of str, optional
+        Columns of the test split to slice by; None picks categorical-looking
+        features (:func:`default_slice_columns`).
+    slice_gap, slice_min_size
+        A segment is flagged when it is at least ``slice_gap`` worse than
+        overall and holds at least ``slice_min_size`` test rows.
+
+    Returns
+    -------
+    SliceResult or None
+        None when there is no column to slice by.
+    """
+    s = scores
+    cols = list(slice_columns) if slice_columns is not None else default_slice_columns(
+        s.X_test, exclude=[s.target])
+    if not cols:
+        return None
+    labels = [str(c) for c in s.labels] if s.task_kind == "multiclass" else s.labels
+    return slice_performance(s.test, cols, y_true=s.y_test, y_pred=s.slice_pred, metric=s.slice_metric,
+                             task=s.task_kind, threshold=s.threshold.threshold if s.threshold else 0.5,
+                             positive_label=1, labels=labels, min_size=slice_min_size, gap=slice_gap)
+
+
+def importance_held_out(scores: HeldOutScores, *, importance_repeats: int = 5, importance_rows: int = 5000,
+                        seed: int = 42) -> FeatureImportance | None:
+    """Permutation importance of each input column on the test rows (in the selection metric).
+
+    Returns None when ``importance_repeats`` is 0 or the metric is undefined on
+    the test rows. Rows of a class left out of training are not used (the
+    model has no column for it).
+    """
+    s = scores
+    known = (~pd.Series(s.y_test).astype("string").isin(s.unseen).to_numpy() if s.unseen
+             else np.ones(len(s.y_test), bool))
+    if importance_repeats <= 0 or s.values.get(s.selection_metric) is None or not known.any():
+        return None
+    return permutation_importance(s.model, s.X_test[known], np.asarray(s.y_test)[known], metric=s.selection_metric,
+                                  n_repeats=importance_repeats, max_rows=importance_rows, seed=seed, task=s.task_kind,
+                                  labels=[c for c in s.labels if c not in s.unseen] if s.labels else s.labels)
+
+
+def _calibration_gap(cal: CalibrationCurve | None) -> float | None:
+    """Mean gap between predicted and observed positive rates, weighted by the rows of each bin."""
+    if cal is None or not len(cal.prob_true):
+        return None
+    weights = np.array([c for c in cal.counts if c > 0], dtype=float)
+    gaps = np.abs(np.array(cal.prob_true) - np.array(cal.prob_pred))
+    return float(np.average(gaps, weights=weights)) if len(weights) == len(gaps) else float(gaps.mean())
+
+
+def finish_evaluation(card: ProjectCard, scores: HeldOutScores, verdict: Verdict,
+                      uncertainty: BootstrapResult | None = None, *, slices: SliceResult | None = None,
+                      importance: FeatureImportance | None = None,
+                      artifacts_dir: str | Path = "artifacts") -> EvaluationResult:
+    """Assemble the model card and save the evaluation's artifacts.
+
+    Writes ``evaluation.json`` (the verdict), ``evaluation_details.json``,
+    ``model_card.json``, ``model_card.md`` and ``test_predictions.parquet``
+    into ``artifacts_dir``; the split summary of data collection
+    (``split.json`` there) goes into the model card when it exists.
+    """
+    s = scores
+    flagged = [{"column": c, "label": r.label, "n": r.n, "value": r.value, "overall": slices.overall,
+                "metric": slices.metric} for c, r in slices.flagged] if slices else []
+    split_path = Path(artifacts_dir) / "split.json"
+    split = json.loads(split_path.read_text()) if split_path.exists() else None
+    mc = model_card(card=card.to_dict(), model_info=s.info, verdict=verdict.to_dict(), metrics=s.metrics.to_dict(),
+                    split=split, slices_flagged=flagged, importance=importance.to_dict() if importance else None,
+                    threshold_rule=s.threshold.rule if s.threshold else None,
+                    calibration_gap=_calibration_gap(s.calibration))
+    result = EvaluationResult(task_kind=s.task_kind, verdict=verdict, metrics=s.metrics, threshold=s.threshold,
+                              curves=s.curves, calibration=s.calibration, lift=s.lift, residuals=s.residuals,
+                              slices=slices, importance=importance, model_card=mc, predictions=s.predictions,
+                              uncertainty=uncertainty)
+    result.save(artifacts_dir)
+    return result
 
 
 def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_path: str | Path = "models/model.skops",
@@ -118,6 +185,11 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
                    importance_rows: int = 5000, seed: int = 42, n_boot: int = 1000, confidence: float = 0.95,
                    artifacts_dir: str | Path = "artifacts") -> EvaluationResult:
     """Evaluate the trained model on the test split; write the artifacts.
+
+    The five steps in one call: :func:`~mltoolkit.stages.evaluation_scores.score_held_out`,
+    :func:`~mltoolkit.stages.evaluation_scores.judge_held_out`, :func:`slice_held_out`,
+    :func:`importance_held_out` and :func:`finish_evaluation` (see them for what
+    is read, written and refused).
 
     The decision threshold of a binary classifier is chosen on the validation
     split (see :func:`~mltoolkit.evaluate.criteria.choose_threshold`) and then
@@ -131,119 +203,10 @@ def evaluate_stage(card: ProjectCard, *, data_dir: str | Path = "data", model_pa
     established" (an interval straddles the threshold); see
     :class:`~mltoolkit.evaluate.Verdict`.
     """
-    model = load_model(model_path)
-    info = read_model_info(model_path)
-    enc = TargetEncoding(**{k: (tuple(v) if k == "labels" else v) for k, v in info["encoding"].items()})
-    test, validation, train = (load_split(data_dir, n) for n in ("test", "validation", "train"))
-    for name, part in (("test", test), ("validation", validation)):
-        missing = [c for c in info["features"] if c not in part.columns]
-        if missing:
-            raise SchemaError(f"{data_dir}/{name}.parquet lacks feature column(s) {missing} the model was trained on",
-                              column=missing[0])
-        # Checked beside the training target: a time split can leave a class out of a later period, which is
-        # evaluated (with a warning), not refused; missing or non-numeric targets are still refused.
-        target = part[card.target] if card.task_kind == "regression" else pd.concat(
-            [part[card.target], train[card.target]], ignore_index=True)
-        card.check_target(target, source=f"{data_dir}/{name}.parquet")
-    kind = card.task_kind
-    X_test, y_test = test[info["features"]], enc.transform(test[card.target])
-    sel = selection_metric(card.success.metric, kind)
-    labels = list(model.classes_) if kind != "regression" else None  # every class known from training
-    warnings = list(holdout_warnings(test[card.target], task=kind, labels=enc.labels or None))
-    absent = missing_classes(pd.Series(test[card.target]).astype("string"), enc.labels) if labels else ()
-    unseen: list[str] = []
-    if kind == "multiclass":  # a class left out of training (too few rows) still counts, as rows the model gets wrong
-        unseen = sorted({str(v) for v in y_test if not pd.isna(v)} - {str(c) for c in labels})
-        if unseen:
-            labels = [*labels, *unseen]
-            warnings.append(f"class{'es' if len(unseen) > 1 else ''} {', '.join(map(repr, unseen))} of the test rows "
-                            "never reached the model (left out of training for too few rows): the model never "
-                            "predicts them, so their rows count as errors")
-    choice = curves = cal = lift = resid = None
-    pred = pd.DataFrame({"row": np.arange(len(test)), "y_true": test[card.target].to_numpy()})
-    if kind == "binary":
-        y_val = enc.transform(validation[card.target])
-        p_val = model.predict_proba(validation[info["features"]])[:, 1]
-        val_curves = threshold_curves(y_val, p_val, positive_label=1, labels=labels)
-        choice = choose_threshold(card, val_curves, fixed=threshold)
-        if val_curves.one_class and threshold is None:
-            warnings.append(f"the {len(y_val):,} validation rows hold one class only: the decision threshold "
-                            f"({choice.threshold:.3g}) could not be tuned on them; pass threshold= to set it")
-        p_test = model.predict_proba(X_test)[:, 1]
-        metrics = classification_metrics(y_test, p_test, threshold=choice.threshold, positive_label=1, labels=labels,
-                                         target_name=card.target)
-        curves = threshold_curves(y_test, p_test, positive_label=1, labels=labels, target_name=card.target)
-        cal = calibration_curve(y_test, p_test, positive_label=1, labels=labels, target_name=card.target)
-        lift = lift_gain(y_test, p_test, n_bins=min(10, len(y_test)), positive_label=1, labels=labels,
-                         target_name=card.target)  # deciles, or one bin per row of a tiny test split
-        pred["score"] = p_test
-        pred["prediction"] = (p_test >= choice.threshold).astype(int)
-        slice_pred, slice_metric, model_pred = p_test, card.success.metric, p_test
-    elif kind == "multiclass":
-        proba = model.predict_proba(X_test)
-        proba = np.hstack([proba, np.zeros((len(proba), len(unseen)))]) if unseen else proba
-        metrics = multiclass_metrics(y_test, proba, labels, target_name=card.target)
-        pred["prediction"] = np.asarray([str(c) for c in labels], dtype=object)[proba.argmax(axis=1)]
-        slice_pred = pred["prediction"].to_numpy()
-        slice_metric = card.success.metric if card.success.metric not in ("log_loss", "roc_auc") else "accuracy"
-        model_pred = proba
-    else:
-        y_hat = model.predict(X_test)
-        metrics = regression_metrics(y_test, y_hat, target_name=card.target)
-        resid = residual_summary(y_test, y_hat, target_name=card.target)
-        pred["prediction"] = y_hat
-        slice_pred, slice_metric, model_pred = y_hat, card.success.metric, y_hat
-    values = {name: metric_value(name, metrics) for name, spec in METRICS.items() if kind in spec.kinds}
-    boot = dict(task=kind, labels=labels, threshold=choice.threshold if choice else 0.5, n_boot=n_boot,
-                confidence=confidence, seed=seed, target_name=card.target)
-    uncertainty = bootstrap_metrics(y_test, model_pred, metrics=list(values), **boot)
-
-    X_train, y_train = train[info["features"]], enc.transform(train[card.target])
-    base_uncertainty = None
-    if card.baseline.kind == "value":
-        base_name, base_metric, base_value = card.baseline.description, card.success.metric, card.baseline.value
-        model_for_base = values.get(card.success.metric)
-    else:
-        base_name, base_metric = "dummy model", sel
-        dummy = _dummy_prediction(kind, X_train, y_train, X_test, labels or [])
-        # Same seed, same rows: the resamples are those of ``uncertainty``, each scoring model and dummy (paired).
-        base_uncertainty = bootstrap_metrics(y_test, model_pred, metrics=[sel], baseline_pred=dummy, **boot)
-        base_value = base_uncertainty.baseline_interval(sel).value
-        model_for_base = values.get(sel)
-    verdict = judge(card, values, baseline_name=base_name, baseline_metric=base_metric, baseline_value=base_value,
-                    model_value_for_baseline=model_for_base,
-                    decision_threshold=choice.threshold if choice else None, uncertainty=uncertainty,
-                    baseline_uncertainty=base_uncertainty, n_test=len(test), missing_classes=absent,
-                    warnings=warnings)
-
-    cols = list(slice_columns) if slice_columns is not None else default_slice_columns(
-        test[info["features"]], exclude=[card.target])
-    slices = None
-    if cols:
-        slices = slice_performance(test, cols, y_true=y_test, y_pred=slice_pred, metric=slice_metric, task=kind,
-                                   threshold=choice.threshold if choice else 0.5, positive_label=1,
-                                   labels=[str(c) for c in labels] if kind == "multiclass" else labels,
-                                   min_size=slice_min_size, gap=slice_gap)
-    # What the model relies on, on the rows of classes it knows (a class left out of training has no column).
-    known = ~pd.Series(y_test).astype("string").isin(unseen).to_numpy() if unseen else np.ones(len(y_test), bool)
-    importance = permutation_importance(model, X_test[known], np.asarray(y_test)[known], metric=sel,
-                                        n_repeats=importance_repeats, max_rows=importance_rows, seed=seed, task=kind,
-                                        labels=[c for c in labels if c not in unseen] if labels else labels) \
-        if importance_repeats > 0 and values.get(sel) is not None and known.any() else None
-    flagged = [{"column": c, "label": s.label, "n": s.n, "value": s.value, "overall": slices.overall,
-                "metric": slices.metric} for c, s in slices.flagged] if slices else []
-    cal_gap = None
-    if cal is not None and len(cal.prob_true):
-        weights = np.array([c for c in cal.counts if c > 0], dtype=float)
-        gaps = np.abs(np.array(cal.prob_true) - np.array(cal.prob_pred))
-        cal_gap = float(np.average(gaps, weights=weights)) if len(weights) == len(gaps) else float(gaps.mean())
-    split = json.loads((Path(artifacts_dir) / "split.json").read_text()) if (Path(artifacts_dir) / "split.json").exists() \
-        else None
-    mc = model_card(card=card.to_dict(), model_info=info, verdict=verdict.to_dict(), metrics=metrics.to_dict(),
-                    split=split, slices_flagged=flagged, importance=importance.to_dict() if importance else None,
-                    threshold_rule=choice.rule if choice else None, calibration_gap=cal_gap)
-    result = EvaluationResult(task_kind=kind, verdict=verdict, metrics=metrics, threshold=choice, curves=curves,
-                              calibration=cal, lift=lift, residuals=resid, slices=slices, importance=importance,
-                              model_card=mc, predictions=pred, uncertainty=uncertainty)
-    result.save(artifacts_dir)
-    return result
+    scores = score_held_out(card, data_dir=data_dir, model_path=model_path, threshold=threshold)
+    verdict, uncertainty = judge_held_out(card, scores, n_boot=n_boot, confidence=confidence, seed=seed)
+    slices = slice_held_out(scores, slice_columns=slice_columns, slice_gap=slice_gap, slice_min_size=slice_min_size)
+    importance = importance_held_out(scores, importance_repeats=importance_repeats, importance_rows=importance_rows,
+                                     seed=seed)
+    return finish_evaluation(card, scores, verdict, uncertainty, slices=slices, importance=importance,
+                             artifacts_dir=artifacts_dir)

@@ -25,6 +25,9 @@ TRUSTED_TYPES = (
     "mltoolkit.prep.transformers.DatetimeFeatures",
     "mltoolkit.prep.transformers.GroupMeans",
     "numpy.dtype",
+    # A fitted SplineTransformer (a feature step of one's own) holds scipy B-splines.
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    "scipy.interpolate._bsplines.BSpline",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )

@@ -7,7 +7,7 @@ model so production applies exactly the same steps.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import Schema
 from mltoolkit.errors import ConfigError, SchemaError
+from mltoolkit.prep.feature_steps import FeatureStepRecord
 from mltoolkit.prep.transformers import CALENDAR_PARTS, BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = ["PrepOptions", "build_preprocessor", "ColumnPlan", "PreprocessingSummary", "describe_preprocessor"]
@@ -228,8 +229,9 @@ class PreprocessingSummary:
 
 
 def describe_preprocessor(preprocessor: ColumnTransformer, schema: Schema, *, target: str | None = None,
-                          options: PrepOptions | Mapping[str, Any] | None = None) -> PreprocessingSummary:
-    """Summarize a fitted preprocessor built by :func:`build_preprocessor`."""
+                          options: PrepOptions | Mapping[str, Any] | None = None,
+                          feature_steps: Sequence[FeatureStepRecord] = ()) -> PreprocessingSummary:
+    """Summarize a fitted preprocessor built by :func:`build_preprocessor` (and the feature steps added to it)."""
     opts = options if isinstance(options, PrepOptions) else PrepOptions.from_dict(options)
     groups = _plan(schema, target, opts)
     names = [str(n) for n in preprocessor.get_feature_names_out()]
@@ -254,6 +256,10 @@ def describe_preprocessor(preprocessor: ColumnTransformer, schema: Schema, *, ta
         plans.append(ColumnPlan(col, "datetime", f"{parts}{scaled}"))
     for value_col, group_col in opts.aggregations.items():
         plans.append(ColumnPlan(f"{value_col} by {group_col}", "aggregation", f"mean of {value_col} per {group_col}"))
+    for step in feature_steps:
+        n = len(step.features_out)
+        plans.append(ColumnPlan(", ".join(step.columns), "feature step",
+                                f"{step.name}: {step.transformer} → {n} feature{'s' if n != 1 else ''} added"))
     for col in groups["dropped"]:
         why = "dropped (option)" if col in opts.drop else f"dropped ({schema.kind(col)})"
         plans.append(ColumnPlan(col, schema.kind(col), why))

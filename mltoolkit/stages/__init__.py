@@ -21,6 +21,9 @@ _EXPORTS = {
     "HeldOutScores": "evaluation_scores", "score_held_out": "evaluation_scores", "judge_held_out": "evaluation_scores",
     "slice_held_out": "evaluation", "importance_held_out": "evaluation", "finish_evaluation": "evaluation",
     "deploy_stage": "deployment", "DeploymentResult": "deployment",
+    "package_model": "deployment", "check_release": "deployment", "score_batch": "deployment",
+    "read_ab_test": "deployment", "finish_deployment": "deployment",
+    "SampleRequest": "deployment_request", "sample_request": "deployment_request",
     "monitor_stage": "monitoring", "MonitoringStageResult": "monitoring", "MONITORING_DEFAULTS": "monitoring",
     "retrain_stage": "retraining", "RetrainingResult": "retraining",
 }

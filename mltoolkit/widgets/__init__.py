@@ -15,6 +15,7 @@ _EXPORTS = {
     "MetricsWidget": "metrics",
     "MonitoringSummary": "monitoring",
     "StageNote": "monitoring_stage", "monitoring_summary": "monitoring_stage", "explore_drift": "monitoring_stage",
+    "PreparationSetupView": "preparation", "LeakageCheck": "preparation", "FeaturePreviewTable": "preparation", "PreparationSaved": "preparation",
     "CardSummary": "stages", "CollectionSummary": "stages", "PreparationSummary": "stages",
     "TrainingSetupSummary": "stages", "Leaderboard": "stages", "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
     "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",

@@ -11,7 +11,9 @@ from mltoolkit._lazy import lazy_exports
 #: Public name -> the module defining it.
 _EXPORTS = {
     "frame_problem": "framing",
+    "FramingConfig": "framing", "framing_config": "framing", "framing_card": "framing",
     "collect_data": "collection", "CollectionResult": "collection", "resolve_expectations": "collection",
+    **dict.fromkeys(("LoadedData", "DecidedSchema", "CollectedSplit", "load_source", "drop_missing_labels", "decide_schema", "validate_data", "split_data", "save_collected"), "collection"),
     "explore_data": "eda",
     "prepare_data": "preparation", "PreparationResult": "preparation", "decided_schema": "preparation",
     "check_target_leakage": "preparation", "fit_preprocessing": "preparation", "feature_preview": "preparation", "save_preparation": "preparation", "preparation_setup": "preparation", "PreparationSetup": "preparation", "add_feature_step": "preparation", "ColumnDecision": "preparation",
@@ -26,6 +28,7 @@ _EXPORTS = {
     "SampleRequest": "deployment_request", "sample_request": "deployment_request",
     "monitor_stage": "monitoring", "MonitoringStageResult": "monitoring", "MONITORING_DEFAULTS": "monitoring",
     "retrain_stage": "retraining", "RetrainingResult": "retraining",
+    **dict.fromkeys(("RetrainingDecision", "NewLabels", "Challenger", "HeadToHead", "check_new_labels", "train_challenger", "compare_with_champion", "decide_retraining"), "retraining"),
 }
 
 __all__ = list(_EXPORTS)

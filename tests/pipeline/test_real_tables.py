@@ -57,3 +57,30 @@ def test_init_and_run_complete_on_a_real_table(name, tmp_path):
     html = next((tmp_path / "proj" / "reports").glob("*-executive.html")).read_text()
     assert [w for w in DEMO_WORDS if w.lower() in html.lower()] == []
     assert "not written yet" in html
+
+
+def test_a_candidate_added_to_the_projects_training_notebook_is_used_by_the_run_and_its_report(tmp_path):
+    import nbformat
+
+    args = TABLES["grunfeld"](tmp_path)
+    assert _cli("init", "proj", *args, cwd=tmp_path).returncode == 0
+    # As README "Work interactively" says: a cell after the candidates, saved in the project's notebook.
+    path = tmp_path / "proj" / "05_training.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "training_setup(" in c.source)
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
+        "from sklearn.neighbors import KNeighborsRegressor\n"
+        'candidates = add_candidate(candidates, "knn", KNeighborsRegressor(n_neighbors=5))'))
+    nbformat.write(nb, path)
+
+    run = _cli("run", *QUICK, "--stages", "problem_framing", "data_collection", "data_preparation", "training",
+               "evaluation",
+               cwd=tmp_path / "proj")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    run_dir = Path(run.stdout.strip().splitlines()[-1].split(": ", 1)[1])
+    training = json.loads((run_dir / "artifacts" / "training.json").read_text())
+    assert "knn" in [c["name"] for c in training["candidates"]]
+    report = _cli("report", str(run_dir), "--template", "technical", cwd=tmp_path / "proj")
+    assert report.returncode == 0, report.stderr
+    html = next((tmp_path / "proj" / "reports").glob("*-technical.html")).read_text()
+    assert "knn" in html and "KNeighborsRegressor(n_neighbors=5)" not in html  # in the leaderboard; code hidden

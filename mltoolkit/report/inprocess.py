@@ -21,8 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
+from mltoolkit.report._nbformat import nbformat
 from mltoolkit.report.render import render_report
 
 __all__ = ["profile_report", "drift_report", "streamed_profile_report", "notebook_with_views", "DriftReport"]

@@ -6,13 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbconvert import HTMLExporter
-from traitlets.config import Config
-
 from mltoolkit import __version__
 from mltoolkit._resources import templates_dir
 from mltoolkit.errors import ConfigError, DataError
+from mltoolkit.report._nbformat import nbformat  # before nbconvert, which imports nbformat too
 
 __all__ = ["render_report", "available_templates"]
 
@@ -59,6 +56,9 @@ def render_report(
     pathlib.Path
         The written report.
     """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     out = Path(out)
     if template not in available_templates():
         raise ConfigError(f"unknown report template {template!r}; templates are: {', '.join(available_templates())}",

@@ -19,6 +19,8 @@ _EXPORTS = {
     "CardSummary": "stages", "CollectionSummary": "stages", "PreparationSummary": "stages",
     "TrainingSetupSummary": "stages", "Leaderboard": "stages", "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
     "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",
+    **dict.fromkeys(("HeldOutSummary", "VerdictCard", "SliceTable", "ImportanceChart", "ModelCardView"), "evaluation_views"),
+    **dict.fromkeys(("PackageContents", "ReleaseChecksTable", "SampleRequestView", "BatchSummary", "ABTestSummary", "ServingInstructions"), "deployment_views"),
 }
 
 __all__ = list(_EXPORTS)

@@ -123,14 +123,16 @@ def load_source(source: str | None, card: ProjectCard, *, table: str | None = No
 def drop_missing_labels(loaded: LoadedData, card: ProjectCard, *, missing_target: str = "drop") -> LoadedData:
     """Leave out the rows whose target is missing (counted), then check the target fits the card.
 
-    ``missing_target="refuse"`` keeps them: the expectations (the target is
-    always required and not null) then refuse the table. A target missing
-    from the data, or missing on every row, is left to the expectations too.
+    ``missing_target="refuse"`` refuses a table with any such row instead. A
+    target that is not a column of the data is left to the expectations (the
+    target is always required).
 
     Raises
     ------
     ConfigError
         An unknown ``missing_target``.
+    DataError
+        Rows without a target and ``missing_target="refuse"``, or no target value at all.
     SchemaError
         A target that does not fit the card (one class, a positive class that never occurs, ...).
     """

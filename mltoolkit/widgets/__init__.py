@@ -21,6 +21,7 @@ _EXPORTS = {
     "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",
     **dict.fromkeys(("HeldOutSummary", "VerdictCard", "SliceTable", "ImportanceChart", "ModelCardView"), "evaluation_views"),
     **dict.fromkeys(("PackageContents", "ReleaseChecksTable", "SampleRequestView", "BatchSummary", "ABTestSummary", "ServingInstructions"), "deployment_views"),
+    **dict.fromkeys(("ConfigSource", "BusinessFraming", "TaskFraming", "CardData", "CardSaved", "LoadedTable", "LabelsCheck", "ColumnKinds", "ValidationChecks", "SplitParts", "CollectionSaved", "NewLabelsCheck", "ChallengerTrained", "ChampionVsChallenger", "RetrainingDecisionView"), "step_views"),
 }
 
 __all__ = list(_EXPORTS)

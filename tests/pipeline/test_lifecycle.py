@@ -30,7 +30,7 @@ def _code_cells_with_output(path) -> int:
 
 
 # Stage notebooks already split into steps, each with a visible result; the others join as they are split (issue 16).
-STEPPED = ("eda", "training", "monitoring")
+STEPPED = ("problem_framing", "data_collection", "eda", "training", "monitoring", "retraining")
 
 
 def test_stages_run_in_order_with_defaults_on_demo_data(tmp_path, monkeypatch):

@@ -10,8 +10,8 @@ from mltoolkit.prep.feature_steps import (
 from mltoolkit.prep.leakage import LeakageScore, check_leakage, leakage_scores
 from mltoolkit.prep.preprocessor import (
     ColumnPlan,
-    PreprocessingSummary,
     PrepOptions,
+    PreprocessingSummary,
     build_preprocessor,
     describe_preprocessor,
 )
@@ -19,8 +19,23 @@ from mltoolkit.prep.preview import FeaturePreview, preview_features
 from mltoolkit.prep.transformers import CategoryCleaner, DatetimeFeatures, GroupMeans
 
 __all__ = [
-    "PrepOptions", "build_preprocessor", "describe_preprocessor", "PreprocessingSummary", "ColumnPlan",
-    "LeakageScore", "leakage_scores", "check_leakage", "DatetimeFeatures", "GroupMeans", "CategoryCleaner",
-    "FeatureStep", "FeatureStepRecord", "feature_step", "attach_feature_steps", "check_feature_step_fits",
-    "feature_steps_of", "FeaturePreview", "preview_features",
+    "CategoryCleaner",
+    "ColumnPlan",
+    "DatetimeFeatures",
+    "FeaturePreview",
+    "FeatureStep",
+    "FeatureStepRecord",
+    "GroupMeans",
+    "LeakageScore",
+    "PrepOptions",
+    "PreprocessingSummary",
+    "attach_feature_steps",
+    "build_preprocessor",
+    "check_feature_step_fits",
+    "check_leakage",
+    "describe_preprocessor",
+    "feature_step",
+    "feature_steps_of",
+    "leakage_scores",
+    "preview_features",
 ]

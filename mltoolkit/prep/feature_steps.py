@@ -27,8 +27,14 @@ from sklearn.preprocessing import FunctionTransformer
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError
 
-__all__ = ["FeatureStep", "FeatureStepRecord", "feature_step", "attach_feature_steps", "check_feature_step_fits",
-           "feature_steps_of"]
+__all__ = [
+    "FeatureStep",
+    "FeatureStepRecord",
+    "attach_feature_steps",
+    "check_feature_step_fits",
+    "feature_step",
+    "feature_steps_of",
+]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

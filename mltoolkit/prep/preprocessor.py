@@ -20,9 +20,15 @@ from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import Schema
 from mltoolkit.errors import ConfigError, SchemaError
 from mltoolkit.prep.feature_steps import FeatureStepRecord
-from mltoolkit.prep.transformers import CALENDAR_PARTS, BooleanEncoder, CategoryCleaner, DatetimeFeatures, GroupMeans
+from mltoolkit.prep.transformers import (
+    CALENDAR_PARTS,
+    BooleanEncoder,
+    CategoryCleaner,
+    DatetimeFeatures,
+    GroupMeans,
+)
 
-__all__ = ["PrepOptions", "build_preprocessor", "ColumnPlan", "PreprocessingSummary", "describe_preprocessor"]
+__all__ = ["ColumnPlan", "PrepOptions", "PreprocessingSummary", "build_preprocessor", "describe_preprocessor"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from mltoolkit.errors import SchemaError
 from mltoolkit.framing import ProjectCard
 from mltoolkit.prep import FeatureStep, PrepOptions, build_preprocessor, feature_step
 
-__all__ = ["ColumnDecision", "PreparationSetup", "preparation_setup", "add_feature_step", "decided_schema"]
+__all__ = ["ColumnDecision", "PreparationSetup", "add_feature_step", "decided_schema", "preparation_setup"]
 
 
 def decided_schema(features: Any, artifacts_dir: str | Path = "artifacts",
@@ -189,7 +189,7 @@ def add_feature_step(setup: PreparationSetup, name: str, transformer: Any,
     """
     card, opts = setup.card, setup.options
     refused = {card.target: "it is the target; a feature made from it would leak the answer"}
-    refused |= {d.column: f"it is dropped ({d.reason}); remove it from there to use it"
+    refused |= {d.column: f"it is not a feature: {d.reason}; remove it from there to use it"
                 for d in setup.decisions if not d.used and d.column in opts.drop}
     available = [d.column for d in setup.decisions if d.column not in refused]
     try:

@@ -43,9 +43,19 @@ from mltoolkit.stages._preparation_setup import (
     preparation_setup,
 )
 
-__all__ = ["PreparationResult", "prepare_data", "decided_schema", "PreparationSetup", "ColumnDecision",
-           "preparation_setup", "add_feature_step", "check_target_leakage", "fit_preprocessing", "feature_preview",
-           "save_preparation"]
+__all__ = [
+    "ColumnDecision",
+    "PreparationResult",
+    "PreparationSetup",
+    "add_feature_step",
+    "check_target_leakage",
+    "decided_schema",
+    "feature_preview",
+    "fit_preprocessing",
+    "preparation_setup",
+    "prepare_data",
+    "save_preparation",
+]
 
 
 @dataclasses.dataclass(frozen=True)

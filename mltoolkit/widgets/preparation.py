@@ -16,7 +16,7 @@ from mltoolkit.stages.preparation import PreparationResult, PreparationSetup
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.html import badge, esc, section, table
 
-__all__ = ["PreparationSetupView", "LeakageCheck", "FeaturePreviewTable", "PreparationSaved"]
+__all__ = ["FeaturePreviewTable", "LeakageCheck", "PreparationSaved", "PreparationSetupView"]
 
 #: At most this many features are listed in the preview (feature steps of one's own first).
 PREVIEW_MAX_FEATURES = 40
@@ -134,8 +134,8 @@ class PreparationSaved(_StaticView):
 
     def static_html(self) -> str:
         r = self.result
-        files = [("Fitted preprocessing", f"{r.preprocessor_path} (training, evaluation, the deployment package "
-                                          "and monitoring load it)"),
+        loaded_by = "training, evaluation, the deployment package and monitoring load it"
+        files = [("Fitted preprocessing", f"{r.preprocessor_path} ({loaded_by})"),
                  ("Its description", str(Path(self.artifacts_dir) / "preprocessing.json")),
                  ("Model features", f"{r.summary.n_features_out}, fitted on {r.n_train_rows:,} training rows only")]
         steps = (_steps_table([(s.name, s.transformer, s.columns, str(len(s.features_out))) for s in r.feature_steps])

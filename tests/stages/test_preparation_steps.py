@@ -7,7 +7,12 @@ import shutil
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import FunctionTransformer, KBinsDiscretizer, PolynomialFeatures, SplineTransformer
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    KBinsDiscretizer,
+    PolynomialFeatures,
+    SplineTransformer,
+)
 
 from mltoolkit.artifacts import read_artifact
 from mltoolkit.errors import ConfigError, MLToolkitError
@@ -20,8 +25,8 @@ from mltoolkit.stages import (
     collect_data,
     feature_preview,
     fit_preprocessing,
-    prepare_data,
     preparation_setup,
+    prepare_data,
     save_preparation,
 )
 

@@ -16,7 +16,12 @@ from mltoolkit.stages import (
     preparation_setup,
     save_preparation,
 )
-from mltoolkit.widgets import FeaturePreviewTable, LeakageCheck, PreparationSaved, PreparationSetupView
+from mltoolkit.widgets import (
+    FeaturePreviewTable,
+    LeakageCheck,
+    PreparationSaved,
+    PreparationSetupView,
+)
 
 ODD = "<b>visits</b>"
 

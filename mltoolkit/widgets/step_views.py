@@ -7,20 +7,22 @@ step that did not run (retraining waiting for labels) shows the sentence why.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import ipywidgets as W
 
-from mltoolkit.data import ValidationReport
 from mltoolkit.evaluate.registry import METRICS
 from mltoolkit.framing import NOT_WRITTEN, ProjectCard
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.stages.collection import CollectedSplit, CollectionResult, DecidedSchema, LoadedData
-from mltoolkit.stages.framing import FramingConfig
-from mltoolkit.stages.retraining import Challenger, HeadToHead, NewLabels, RetrainingDecision
-from mltoolkit.train import tracking_uri
 from mltoolkit.widgets.base import ToolkitWidget
 from mltoolkit.widgets.html import badge, esc, section, table
+
+if TYPE_CHECKING:  # a view of one stage's step does not import the other stages
+    from mltoolkit.data import ValidationReport
+    from mltoolkit.stages.collection import CollectedSplit, CollectionResult, DecidedSchema, LoadedData
+    from mltoolkit.stages.framing import FramingConfig
+    from mltoolkit.stages.retraining import Challenger, HeadToHead, NewLabels, RetrainingDecision
 
 __all__ = ["ConfigSource", "BusinessFraming", "TaskFraming", "CardData", "CardSaved", "LoadedTable", "LabelsCheck",
            "ColumnKinds", "ValidationChecks", "SplitParts", "CollectionSaved", "NewLabelsCheck", "ChallengerTrained",
@@ -445,6 +447,8 @@ class RetrainingDecisionView(_StepView):
             head = f"{badge(label, self._LEVELS[r.comparison.verdict])} {esc(r.summary)}"
         where = [("Decision", d.record)]
         if d.mlflow_run_id:
+            from mltoolkit.train.tracking import tracking_uri
+
             where.append(("MLflow", f"run 'retraining decision' {d.mlflow_run_id} in experiment '{d.experiment}' "
                                     f"({tracking_uri()})"))
         elif r.ran:

@@ -46,19 +46,34 @@ def esc(value: object) -> str:
 def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
     """Render a matplotlib figure to PNG bytes.
 
-    A figure with a layout engine (``layout="constrained"``, or matplotlib's
-    placeholder engine of a figure laid out by hand) already fits its labels:
-    it is drawn once. Others are cropped to their content
-    (``bbox_inches="tight"``), which draws them twice.
+    A figure laid out by hand (matplotlib's placeholder layout engine, as the
+    per-column charts of :mod:`mltoolkit.plots.eda`) is drawn once on an Agg
+    canvas and its pixels taken as they are: ``savefig`` would draw it twice
+    (any layout engine gets a measuring pass first) and encode a PNG only to
+    decode it again. A figure with a real layout engine
+    (``layout="constrained"``) is saved as is; others are cropped to their
+    content (``bbox_inches="tight"``), which draws them twice.
     """
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if fig.get_layout_engine() is not None else "tight")
+    engine = fig.get_layout_engine()
+    if dpi is None and isinstance(engine, PlaceHolderLayoutEngine) and type(fig.canvas) in (FigureCanvasBase,
+                                                                                              FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw",
+                                 "RGBA", 0, 1)
+    else:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if engine is not None else "tight")
+        buf.seek(0)
+        image = Image.open(buf)
     # Charts are a few flat colours plus anti-aliasing: a 256-colour palette looks the same and weighs a third
     # of RGBA, which keeps the report of a wide table small enough to e-mail.
-    buf.seek(0)
-    with Image.open(buf) as image:
+    with image:
         palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     # The fast quantizer averages the background with light anti-aliasing into a grey: make it white again.
     colors = palette.getpalette() or []

@@ -99,7 +99,8 @@ def open_notebook(browser, jupyterlab, name: str):
     base, token, _ = jupyterlab
     start_kernel_session(base, token, name)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    # ?reset: a fresh workspace, so tabs left open by an earlier page are not restored beside this one.
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook", timeout=90_000)
     dismiss_dialogs(page)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
@@ -162,14 +163,17 @@ def dismiss_dialogs(page) -> None:
         page.wait_for_timeout(300)
 
 
+# Prompts of the notebook in view only (a hidden tab's never-run cells must not count).
+PROMPTS = "document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')"
+
 ALL_CELLS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+    const prompts = [...""" + PROMPTS + """];
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
 
 # Nothing running or queued, yet some cells never ran: the run request was lost (a kernel swapped under it).
 STALLED = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
+    const prompts = [...""" + PROMPTS + """].map(p => p.textContent);
     return !prompts.some(t => t.includes('*')) && prompts.some(t => /\\[\\s*\\]/.test(t));
 }"""
 

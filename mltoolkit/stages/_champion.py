@@ -67,7 +67,7 @@ class HeadToHead:
     champion_model, challenger_model : str or None
         Each model's kind (``random_forest``, ...).
     threshold_champion, threshold_challenger : float or None
-        Each model's own decision threshold (classifiers).
+        Each model's own decision threshold, when the metric depends on it (binary classifiers).
     """
 
     note: str | None

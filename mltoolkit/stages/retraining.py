@@ -27,6 +27,7 @@ from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load_split
 from mltoolkit.data.split import Split, SplitSummary, save_splits
+from mltoolkit.evaluate.registry import METRICS
 from mltoolkit.framing import ProjectCard
 from mltoolkit.models import load_model, read_model_info
 from mltoolkit.retrain.compare import ModelComparison, compare_champion_challenger
@@ -160,9 +161,9 @@ def compare_with_champion(card: ProjectCard, labels: NewLabels, challenger: Chal
         slice_columns=default_slice_columns(X, exclude=[card.target], max_columns=2),
         constraint=(card.success.constraint_metric, card.success.constraint_threshold)
         if card.success.constraint_metric else None, labels=enc.get("labels") if enc["kind"] == "multiclass" else None)
-    classifier = card.task_kind != "regression"
+    thresholds = card.task_kind == "binary" and METRICS[card.success.metric].threshold_dependent
     return HeadToHead(None, comparison, champion_info.get("model"), challenger.training.best_name,
-                      thr_a if classifier else None, thr_b if classifier else None)
+                      thr_a if thresholds else None, thr_b if thresholds else None)
 
 
 def decide_retraining(card: ProjectCard, labels: NewLabels, challenger: Challenger, head_to_head: HeadToHead, *,

@@ -78,6 +78,7 @@ def test_views_show_each_step(work):
     versus = ChampionVsChallenger(head_to_head).static_html()
     c = head_to_head.comparison
     assert c.verdict in versus and "paired bootstrap" in versus and "By segment" in versus
+    assert head_to_head.threshold_champion is None and "threshold" not in versus  # roc_auc needs no threshold
     shown = RetrainingDecisionView(decision).static_html()
     assert "retraining.json" in shown and "not tracked" in shown
 

@@ -5,13 +5,16 @@ import ast
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import papermill as pm
 
 from mltoolkit._resources import notebooks_dir
 from mltoolkit.errors import ConfigError, StageError
+
+if TYPE_CHECKING:
+    from mltoolkit.pipeline.kernel import StageKernel
 
 __all__ = ["execute_notebook", "stage_notebook", "notebook_parameters", "list_stages"]
 
@@ -87,6 +90,7 @@ def execute_notebook(
     kernel_name: str | None = None,
     execution_timeout: int | None = None,
     log: str | Path | None = None,
+    kernel: StageKernel | None = None,
 ) -> Path:
     """Run ``notebook`` with ``parameters`` under papermill, writing the executed copy to ``output``.
 
@@ -108,6 +112,12 @@ def execute_notebook(
         the process's stdout/stderr outside a cell's outputs). Default:
         discarded, as the executed notebook holds every cell's output. Either
         way the console only shows progress.
+    kernel : StageKernel, optional
+        Run in this already shared kernel (started on first use) instead of a
+        kernel of its own: the notebook starts from an empty namespace in
+        ``cwd``, as in a new kernel, without paying a kernel start and its
+        imports again. A notebook asking for another kernel than the shared
+        one gets its own.
 
     Returns
     -------
@@ -135,11 +145,16 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     log = Path(log) if log is not None else Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
+    name = kernel_name or _kernel_name(notebook)
+    if kernel is not None and kernel.serves(name):
+        kernel.begin_stage(name, cwd=cwd or Path.cwd(), log=log)
+        engine_kwargs: dict[str, Any] = {"km": kernel.km}
+    else:
+        engine_kwargs = {"kernel_manager_class": _logged_kernel_manager(log)}
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, cwd=str(cwd) if cwd else None,
-            progress_bar=progress, kernel_name=kernel_name, execution_timeout=execution_timeout,
-            kernel_manager_class=_logged_kernel_manager(log),
+            progress_bar=progress, kernel_name=kernel_name, execution_timeout=execution_timeout, **engine_kwargs,
         )
     except pm.PapermillExecutionError as exc:
         source = _failing_cell_source(output)
@@ -150,6 +165,11 @@ def execute_notebook(
             path=str(output), stage=notebook.stem,
         ) from None
     return output
+
+
+def _kernel_name(notebook: Path) -> str | None:
+    """The kernel the notebook asks for (its ``kernelspec``), as papermill reads it."""
+    return nbformat.read(notebook, as_version=4).metadata.get("kernelspec", {}).get("name")
 
 
 def _logged_kernel_manager(log: Path) -> type:

@@ -32,6 +32,7 @@ from mltoolkit.artifacts import data_version
 from mltoolkit.errors import ConfigError, DataError, StageError
 from mltoolkit.pipeline.config import CONFIG_NAME, ProjectConfig
 from mltoolkit.pipeline.execute import execute_notebook, notebook_parameters
+from mltoolkit.pipeline.kernel import StageKernel
 
 __all__ = ["StageRecord", "RunRecord", "RunInterrupted", "run_pipeline", "project_stages", "read_run", "new_run_dir",
            "RUN_FILE"]
@@ -261,6 +262,7 @@ def run_pipeline(
         os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{(config.root / 'mlflow.db').resolve()}"
     received = ["SIGINT"]
     term_before = _raise_on_sigterm(received)
+    kernel = StageKernel()  # one kernel for the run's stages, each starting from an empty namespace
     t0 = time.perf_counter()
     try:
         for i, name in enumerate(chosen[start:], start=start + 1):
@@ -272,7 +274,7 @@ def run_pipeline(
             try:
                 notebook = available[name]
                 execute_notebook(notebook, directory / notebook.name, params[name], cwd=directory,
-                                 progress=progress, log=directory / "logs" / f"{notebook.stem}.log")
+                                 progress=progress, log=directory / "logs" / f"{notebook.stem}.log", kernel=kernel)
             except StageError as exc:
                 stage.status, stage.error, stage.seconds = "failed", str(exc), round(time.perf_counter() - t0, 2)
                 record.status, record.finished = "failed", _now()
@@ -298,6 +300,8 @@ def run_pipeline(
         say(f"interrupted by {received[0]}" + (f" in stage {stage.stage}" if stage else ""))
         raise RunInterrupted(record, received[0]) from None
     finally:
+        with _signals_ignored():
+            kernel.close(now=record.status != "succeeded")
         _restore_sigterm(term_before)
         if env_before is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)

@@ -116,7 +116,7 @@ def test_the_served_package_answers_the_sample_request_as_shown(work, serve, tmp
             served = json.loads(r.read())
         port = int(base.rsplit(":", 1)[1])
         curl = shutil.which("curl") and subprocess.run(["sh", "-c", sample.curl_command(port=port)],
-                                                        capture_output=True, text=True, timeout=30)
+                                                        capture_output=True, text=True, timeout=30, check=True)
     assert served.pop("request_id") and served == sample.answer
     if curl:  # the command shown in the notebook, run by a shell
         by_curl = json.loads(curl.stdout)

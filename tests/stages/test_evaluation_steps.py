@@ -1,7 +1,6 @@
 """The evaluation stage as steps: the same artifacts as the one-call stage, and each step's view."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import numpy as np

@@ -328,12 +328,10 @@ class CollectionSaved(_StepView):
         dropped = f", {r.missing_target_dropped:,} without a label left out" if r.missing_target_dropped else ""
         line = (f"{r.fingerprint.n_rows:,} rows × {r.fingerprint.n_columns} columns from {_shown_source(r.source)}"
                 f"{dropped}; {checks}; split {r.split.strategy}: {parts}.")
-        files = [(f"{name} split", path) for name, path in r.paths.items()]
-        files += [(what, str(self.artifacts_dir / f"{name}.json")) for name, what in
-                  (("data_validation", "Expectation checks"), ("data_fingerprint", "Data version"),
-                   ("split", "Split summary"), ("schema", "Column kinds"))]
+        files = [*r.paths.values(), *(str(self.artifacts_dir / f"{name}.json") for name in
+                                      ("data_validation", "data_fingerprint", "split", "schema"))]
         return section(f"Data version {r.fingerprint.short}", f"<p>{badge('saved', 'good')} {esc(line)}</p>"
-                       + table(files, ["What", "File"]))
+                       f"<p class='mlt-note'>Written: {esc(', '.join(files))}</p>")
 
 
 # Retraining --------------------------------------------------------------------------------------------------------
@@ -445,18 +443,18 @@ class RetrainingDecisionView(_StepView):
         else:
             label = "promoted" if r.promoted else r.comparison.verdict
             head = f"{badge(label, self._LEVELS[r.comparison.verdict])} {esc(r.summary)}"
-        where = [("Decision", d.record)]
+        where = [("Decision record", d.record)]
         if d.mlflow_run_id:
             from mltoolkit.train.tracking import tracking_uri
 
-            where.append(("MLflow", f"run 'retraining decision' {d.mlflow_run_id} in experiment '{d.experiment}' "
-                                    f"({tracking_uri()})"))
+            where.append(("MLflow run", f"'retraining decision' {d.mlflow_run_id} in experiment '{d.experiment}' "
+                                        f"({tracking_uri()})"))
         elif r.ran:
-            where.append(("MLflow", "not tracked (track=False)"))
+            where.append(("MLflow run", "not tracked (track=False)"))
         if r.promoted:
             models = Path(d.models_dir)
             where.append(("Production model", f"{models / 'model.skops'}; the previous one is kept as "
                                               f"{models / 'previous_model.skops'} for a rollback"))
             if d.registry_name:
                 where.append(("Registry", f"alias 'production' of '{d.registry_name}' moved, with the reason"))
-        return section("Retraining decision", f"<p>{head}</p>" + table(where, ["Recorded in", ""]))
+        return section("Retraining decision", f"<p>{head}</p>" + table(where))

@@ -237,3 +237,28 @@ def frame_from_records(schema: InputSchema, records: Sequence[Mapping[str, Any]]
     """Check ``records`` (see :func:`check_records`) and return the model's input frame and the outcome."""
     columns, outcome = check_records(schema, records, source=source)
     return frame_from_columns(schema, columns), outcome
+
+
+def prediction_answer(version: str, preds: pd.DataFrame, outcome: CheckOutcome) -> dict[str, Any]:
+    """The body of the answer to ``POST /predict`` (without the request id the server adds to each).
+
+    Parameters
+    ----------
+    version : str
+        The package's model version.
+    preds : pandas.DataFrame
+        :meth:`ModelPackage.score` of the checked records: ``prediction`` and, for classifiers, ``score``.
+    outcome : CheckOutcome
+        From :func:`check_records`; its warnings travel with the answer.
+
+    Returns
+    -------
+    dict
+        ``model_version``, ``predictions``, ``scores`` when the model has them, ``warnings`` when any.
+    """
+    out: dict[str, Any] = {"model_version": version, "predictions": preds["prediction"].tolist()}
+    if "score" in preds:
+        out["scores"] = preds["score"].to_numpy(dtype=float).tolist()
+    if outcome.warnings:
+        out["warnings"] = outcome.warnings
+    return out

@@ -45,7 +45,7 @@ from starlette.requests import ClientDisconnect
 
 from mltoolkit.deploy.package import ModelPackage, load_package
 from mltoolkit.deploy.prediction_log import PredictionLog
-from mltoolkit.deploy.records import check_records
+from mltoolkit.deploy.records import check_records, prediction_answer
 from mltoolkit.errors import MLToolkitError
 
 __all__ = ["create_app", "serve", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_RECORDS"]
@@ -176,12 +176,9 @@ def create_app(package: str | Path | ModelPackage, *, log_path: str | Path | Non
         preds = pkg.score(checked)
         request_id = secrets.token_hex(8)
         scored_at = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        labels = preds["prediction"].tolist()
-        out: dict[str, Any] = {"model_version": pkg.version, "request_id": request_id, "predictions": labels}
-        if "score" in preds:
-            out["scores"] = preds["score"].to_numpy(dtype=float).tolist()
-        if outcome.warnings:
-            out["warnings"] = outcome.warnings
+        answer = prediction_answer(pkg.version, preds, outcome)
+        labels = answer["predictions"]
+        out = {"model_version": answer.pop("model_version"), "request_id": request_id, **answer}
         content = _json_body(out)  # rendered before logging: rows are logged only for an answer that can be sent
         if log is not None:
             log.append(checked, preds, model_version=pkg.version, request_id=request_id, scored_at=scored_at)

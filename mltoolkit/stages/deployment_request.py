@@ -18,7 +18,7 @@ from typing import Any
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data import load_split
 from mltoolkit.deploy import ModelPackage
-from mltoolkit.deploy.records import check_records
+from mltoolkit.deploy.records import check_records, prediction_answer
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.framing import ProjectCard
 
@@ -88,12 +88,7 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
 def _answer(package: ModelPackage, records: list[dict[str, Any]], source: str) -> dict[str, Any]:
     """The server's answer to ``records`` (``POST /predict``), without the request id it adds."""
     checked, outcome = check_records(package.schema, records, source=source)
-    preds = package.score(checked)
-    out: dict[str, Any] = {"model_version": package.version, "predictions": preds["prediction"].tolist()}
-    if "score" in preds:
-        out["scores"] = preds["score"].to_numpy(dtype=float).tolist()
-    if outcome.warnings:
-        out["warnings"] = outcome.warnings
+    out = prediction_answer(package.version, package.score(checked), outcome)
     return json.loads(json.dumps(out, allow_nan=False, ensure_ascii=False))
 
 

@@ -1,11 +1,13 @@
 """``profile``: the whole EDA of a table in one call."""
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from mltoolkit.data.fingerprint import fingerprint
@@ -34,6 +36,18 @@ __all__ = ["profile"]
 #: Categorical columns with more categories than this are left out of Cramér's V.
 MAX_CRAMERS_CATEGORIES = 1000
 _TOP_PAIRS_PER_METHOD = 30
+#: Numeric columns from which BLAS keeps its threads (the pair products then cost columns² per row).
+_THREADED_BLAS_FROM = 64
+
+
+def _one_blas_thread(n_numeric: int) -> contextlib.AbstractContextManager:
+    """BLAS on one thread while products are thin (rows x a few dozen columns).
+
+    They are memory-bound, so threads gain nothing, and on a busy machine
+    OpenBLAS's threads spin waiting for each other: a 100,000-row profile took
+    1.2 s instead of 0.45 s. Wide data keeps the threads for its large products.
+    """
+    return threadpool_limits(1, user_api="blas") if n_numeric < _THREADED_BLAS_FROM else contextlib.nullcontext()
 
 
 def profile(
@@ -156,27 +170,28 @@ def profile(
     # Numeric columns stored as numbers are profiled together from one float block (wide data: one sort
     # of the block instead of a hash table and a quantile per column); the block is reused below.
     block_names = [c.name for c in schema.columns if c.kind == "numeric" and is_plain_numeric(data[c.name].dtype)]
-    block = float_block(data, block_names)
-    in_block = dict(zip(block_names, numeric_block_profiles(data, block_names, block, bins)))
-    block[~np.isfinite(block)] = np.nan  # correlations leave infinities out
-    codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
-    if target in in_block:
-        codes[target] = pd.factorize(data[target], use_na_sentinel=True)
-    columns = []
-    for col in tqdm(schema.columns, desc="profiling columns", disable=not progress, unit="col"):
-        if col.name in in_block:
-            columns.append(in_block[col.name])
-            continue
-        s = data[col.name]
-        codes[col.name] = pd.factorize(s, use_na_sentinel=True)
-        columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
-                                      codes=codes[col.name]))
-    columns = tuple(columns)
+    with _one_blas_thread(len(block_names)):
+        block = float_block(data, block_names)
+        in_block = dict(zip(block_names, numeric_block_profiles(data, block_names, block, bins)))
+        block[~np.isfinite(block)] = np.nan  # correlations leave infinities out
+        codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        if target in in_block:
+            codes[target] = pd.factorize(data[target], use_na_sentinel=True)
+        columns = []
+        for col in tqdm(schema.columns, desc="profiling columns", disable=not progress, unit="col"):
+            if col.name in in_block:
+                columns.append(in_block[col.name])
+                continue
+            s = data[col.name]
+            codes[col.name] = pd.factorize(s, use_na_sentinel=True)
+            columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
+                                          codes=codes[col.name]))
+        columns = tuple(columns)
 
-    correlations = _correlations(data, kinds, codes, columns, matrix_limit, (block_names, block))
-    target_result = (analyze_target(data, target, kinds, codes, bins, block=(block_names, block))
-                     if target is not None else None)
-    del block
+        correlations = _correlations(data, kinds, codes, columns, matrix_limit, (block_names, block))
+        target_result = (analyze_target(data, target, kinds, codes, bins, block=(block_names, block))
+                         if target is not None else None)
+        del block
     alerts = find_alerts(overview, columns, correlations.top_pairs, target_result, correlation_threshold)
     return ProfileResult(
         overview=overview, columns=columns, correlations=correlations, target=target_result, alerts=alerts,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.schema import infer_schema
 from mltoolkit.drift.detect import detect_drift
 from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.performance import actual_performance, estimate_performance
@@ -95,6 +96,9 @@ def drift_by_chunk(
     skip = [c for c in (time_column, proba_column) if c]
     profile = isinstance(reference, ReferenceProfile)
     ref_cols = [c for c in (reference.names if profile else reference.columns) if c not in skip]
+    if not profile and drift_kwargs.get("schema") is None:
+        # The reference is the same for every chunk: its kinds are read once, not once per chunk.
+        drift_kwargs["schema"] = infer_schema(reference[ref_cols])
     out = []
     for label, start, end, chunk in split_chunks(current, time_column, freq, chunk_size):
         if len(chunk) < min_rows:

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from mltoolkit.drift.chunks import ChunkDrift
 from mltoolkit.drift.result import ColumnDrift, DriftResult
-from mltoolkit.plots.eda import _new_axes, _short
+from mltoolkit.plots.eda import _fixed_axes, _new_axes, _short, _text_inches, _title_chars
 from mltoolkit.plots.style import COLORS, SMALL, WIDE, style_context
 
 __all__ = ["plot_column_drift", "plot_drift_scores", "plot_drift_over_time"]
@@ -21,9 +21,16 @@ def plot_column_drift(column: ColumnDrift, ax: Axes | None = None, *, show_verdi
     ``show_verdict=False`` leaves the drifted/stable verdict out of the title
     (a widget shows it beside the chart, so a new threshold needs no redraw).
     """
+    s = column.summary
     with style_context():
-        fig, ax = _new_axes(ax, SMALL)
-        s = column.summary
+        # Laid out by hand from the labels' widths: a report draws one of these per column.
+        if s is not None and s.labels:
+            fig, ax = _fixed_axes(ax, SMALL, left=0.15 + _text_inches(max(len(_short(lbl, 22)) for lbl in s.labels)))
+        elif s is not None:
+            top = 100 * max([*s.reference, *s.current, 0.0])
+            fig, ax = _fixed_axes(ax, SMALL, left=0.3 + _text_inches(len(f"{top:.0f}") + 2))
+        else:
+            fig, ax = _fixed_axes(ax, SMALL)
         if s is None:
             ax.text(0.5, 0.5, column.reason or "not compared", ha="center", va="center", transform=ax.transAxes, wrap=True)
             ax.set_axis_off()
@@ -45,8 +52,8 @@ def plot_column_drift(column: ColumnDrift, ax: Axes | None = None, *, show_verdi
             ax.set_ylabel("% of rows")
             ax.set_xlabel(_short(column.column, 50))
             ax.legend(fontsize=7, frameon=False)
-        verdict = ("DRIFTED" if column.drifted else "stable") if show_verdict else ""
-        ax.set_title(f"{_short(column.column, 36)}{': ' + verdict if verdict else ''}", loc="left",
+        verdict = (": DRIFTED" if column.drifted else ": stable") if show_verdict else ""
+        ax.set_title(f"{_short(column.column, min(36, _title_chars(fig, ax) - len(verdict)))}{verdict}", loc="left",
                      color=COLORS["critical"] if column.drifted and show_verdict else COLORS["text"])
     return fig
 

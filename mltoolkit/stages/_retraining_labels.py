@@ -12,6 +12,7 @@ import pandas as pd
 
 from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load, load_split
+from mltoolkit.data.schema import to_datetimes
 from mltoolkit.errors import ConfigError, DataError, ModelPackageError, SchemaError
 from mltoolkit.framing import ProjectCard
 from mltoolkit.retrain.compare import MIN_HELDOUT_ROWS
@@ -82,6 +83,30 @@ def check_new_data(new: pd.DataFrame, train: pd.DataFrame, target: str, source: 
 
 
 
+def like_training(new: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    """``new`` with date-time columns read as the training rows hold them.
+
+    New rows often come from another file type than the training data (a CSV
+    of this month's outcomes next to a Parquet training split), so a column
+    that training holds as dates may arrive as text; joined as they are, the
+    two could not be saved or compared. Time zones follow training (UTC when
+    it has one, none when it has none).
+    """
+    out = new.copy()
+    for column in train.columns:
+        kind = train[column].dtype
+        if not isinstance(kind, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_any_dtype(kind):
+            continue
+        values = to_datetimes(out[column])
+        aware = getattr(values.dt, "tz", None) is not None
+        if isinstance(kind, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert(kind.tz) if aware else values.dt.tz_localize(kind.tz)
+        elif aware:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        out[column] = values.astype(kind)
+    return out
+
+
 def check_new_labels(card: ProjectCard, *, new_data: str | None = None, new_table: str | None = None,
                      data_dir: str | Path = "data", models_dir: str | Path = "models",
                      artifacts_dir: str | Path = "artifacts", window: str = "full", holdout_share: float = 0.3,
@@ -131,7 +156,7 @@ def check_new_labels(card: ProjectCard, *, new_data: str | None = None, new_tabl
         return NewLabels(f"No retraining: the current data has no labels yet (target '{card.target}' is "
                          "missing or empty); it runs once the outcomes are in.", reason, str(new_data), rows_read)
     check_new_data(new, train, card.target, str(new_data))
-    new = new[new[card.target].notna()].reset_index(drop=True)
+    new = like_training(new[new[card.target].notna()].reset_index(drop=True), train)
     card.check_target(new[card.target], source=str(new_data))
     rng = np.random.default_rng(seed)
     holdout_mask = rng.random(len(new)) < holdout_share

@@ -27,9 +27,11 @@ from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import load_split
 from mltoolkit.data.split import Split, SplitSummary, save_splits
+from mltoolkit.errors import DataError
 from mltoolkit.evaluate.registry import METRICS
 from mltoolkit.framing import ProjectCard
 from mltoolkit.models import load_model, read_model_info
+from mltoolkit.prep import feature_steps_of
 from mltoolkit.retrain.compare import ModelComparison, compare_champion_challenger
 from mltoolkit.stages._champion import (
     Challenger,
@@ -45,8 +47,19 @@ from mltoolkit.stages.preparation import prepare_data
 from mltoolkit.stages.training import train_stage
 from mltoolkit.train import TargetEncoding
 
-__all__ = ["RetrainingResult", "RetrainingDecision", "NewLabels", "Challenger", "HeadToHead", "check_new_labels",
-           "train_challenger", "compare_with_champion", "decide_retraining", "retrain_stage", "WINDOWS"]
+__all__ = [
+    "WINDOWS",
+    "Challenger",
+    "HeadToHead",
+    "NewLabels",
+    "RetrainingDecision",
+    "RetrainingResult",
+    "check_new_labels",
+    "compare_with_champion",
+    "decide_retraining",
+    "retrain_stage",
+    "train_challenger",
+]
 
 @dataclasses.dataclass(frozen=True)
 class RetrainingResult:
@@ -94,6 +107,26 @@ def _write(art: Path, result: RetrainingResult) -> Path:
     return path
 
 
+def _champion_preparation(art: Path) -> dict[str, Any]:
+    """How the champion's data were prepared, as :func:`prepare_data` arguments: the same options, the column
+    kinds it ended with (overrides included), the leaky columns it was allowed and its added feature steps."""
+    prepared = read_artifact(art, "preprocessing")
+    if prepared is None:
+        return {}
+    steps: tuple = ()
+    if prepared.feature_steps:
+        path = Path(prepared.preprocessor_path)
+        if not path.exists():
+            raise DataError(f"{path} (the champion's preprocessor, named in {art / 'preprocessing.json'}) does not "
+                            "exist; its feature steps are needed to prepare the challenger's data the same way. "
+                            "Run retraining in the folder the stages ran in", path=str(path))
+        steps = feature_steps_of(load_model(path), prepared.feature_steps)
+    return {"options": prepared.summary.options.to_dict(),
+            "schema_overrides": {c.name: c.kind for c in prepared.schema.columns},
+            "allow_leaky": [score.column for score in prepared.leakage if score.leaky],
+            "feature_steps": steps}
+
+
 def train_challenger(card: ProjectCard, labels: NewLabels, *, data_dir: str | Path = "data",
                      artifacts_dir: str | Path = "artifacts", challenger_dir: str | Path = "challenger",
                      candidates: list[str] | None = None, time_budget_s: float = 30.0,
@@ -122,10 +155,8 @@ def train_challenger(card: ProjectCard, labels: NewLabels, *, data_dir: str | Pa
         if (art / name).exists():
             (ch / "artifacts").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(art / name, ch / "artifacts" / name)
-    prepared = read_artifact(art, "preprocessing")
-    prep = prepared.summary.options.to_dict() if prepared is not None else {}
-    prepare_data(card, data_dir=ch / "data", options=prep, preprocessor_path=ch / "models" / "preprocessor.skops",
-                 artifacts_dir=ch / "artifacts")
+    prepare_data(card, data_dir=ch / "data", preprocessor_path=ch / "models" / "preprocessor.skops",
+                 artifacts_dir=ch / "artifacts", **_champion_preparation(art))
     training, run_id = train_stage(
         card, data_dir=ch / "data", preprocessor_path=ch / "models" / "preprocessor.skops",
         model_path=ch / "models" / "model.skops", candidates=candidates, time_budget_s=time_budget_s, seed=seed,

@@ -114,3 +114,21 @@ def test_a_step_added_in_the_notebook_is_saved_and_trained_on(tmp_path):
         train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
     model = load_model(cwd / "models" / "model.skops")
     assert STEP in [str(n) for n in model.steps[0][1].get_feature_names_out()]
+
+
+def test_retraining_prepares_the_challengers_data_with_the_champions_feature_step(project, tmp_path):
+    from mltoolkit.data.demo import make_trial_conversion
+    from mltoolkit.stages import retrain_stage
+
+    new = tmp_path / "new.csv"
+    make_trial_conversion(600, seed=7).to_csv(new, index=False)
+    card = make_card(project="P", task="binary_classification", target="converted", metric="f1", threshold=0.3)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(project)
+        result = retrain_stage(card, new_data=str(new), only_if_recommended=False, candidates=["linear"],
+                               time_budget_s=0, track=False, n_boot=50)
+    assert result.ran, result.summary
+    challenger = load_model(project / "challenger" / "models" / "model.skops")
+    assert "log_visits" in dict(challenger.steps[0][1].named_transformers_)
+    prepared = json.loads((project / "challenger" / "artifacts" / "preprocessing.json").read_text())
+    assert [s["name"] for s in prepared["feature_steps"]] == ["log_visits"]

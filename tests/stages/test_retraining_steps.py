@@ -122,3 +122,19 @@ def test_monitoring_without_a_reason_to_retrain_stops_at_the_first_step(work, tm
     labels = check_new_labels(work, new_data=NEW)
     assert not labels.ready and "no reason to retrain" in labels.note
     assert "no reason to retrain" in NewLabelsCheck(labels).static_html()
+
+
+def test_new_rows_from_a_csv_get_dates_as_the_training_split_holds_them():
+    import pandas as pd
+
+    from mltoolkit.stages._retraining_labels import like_training
+
+    train = pd.DataFrame({"naive": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                          "zoned": pd.to_datetime(["2024-01-01T00:00Z", "2024-02-01T00:00Z"]), "x": [1, 2]})
+    new = pd.DataFrame({"naive": ["2024-03-01T10:00Z", "2024-03-02T10:00Z"], "zoned": ["2024-03-01", None],
+                        "x": [3, 4]})
+    out = like_training(new, train)
+    assert out.dtypes.to_dict() == train.dtypes.to_dict()
+    assert out["naive"].tolist() == [pd.Timestamp("2024-03-01 10:00"), pd.Timestamp("2024-03-02 10:00")]
+    assert out["zoned"].iloc[0] == pd.Timestamp("2024-03-01", tz="UTC") and pd.isna(out["zoned"].iloc[1])
+    assert pd.concat([train, out]).dtypes.to_dict() == train.dtypes.to_dict()  # joined, savable as Parquet

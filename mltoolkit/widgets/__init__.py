@@ -9,16 +9,15 @@ from mltoolkit._lazy import lazy_exports
 
 #: Public name -> the module defining it.
 _EXPORTS = {
-    "ToolkitWidget": "base",
+    "ToolkitWidget": "base", "StaticView": "base",
     "EDAWidget": "eda", "EDASummary": "eda",
     "DriftWidget": "drift",
     "MetricsWidget": "metrics",
     "MonitoringSummary": "monitoring",
     "StageNote": "monitoring_stage", "monitoring_summary": "monitoring_stage", "explore_drift": "monitoring_stage",
     "PreparationSetupView": "preparation", "LeakageCheck": "preparation", "FeaturePreviewTable": "preparation", "PreparationSaved": "preparation",
-    "CardSummary": "stages", "CollectionSummary": "stages", "PreparationSummary": "stages",
-    "TrainingSetupSummary": "stages", "Leaderboard": "stages", "TrainingSummary": "stages", "EvaluationSummary": "stages", "EvaluationDetails": "stages",
-    "explore_evaluation": "stages", "DeploymentSummary": "stages", "RetrainingSummary": "stages",
+    **dict.fromkeys(("TrainingSetupSummary", "Leaderboard", "TrainingSummary", "EvaluationDetails",
+                     "explore_evaluation"), "stages"),
     **dict.fromkeys(("HeldOutSummary", "VerdictCard", "SliceTable", "ImportanceChart", "ModelCardView"), "evaluation_views"),
     **dict.fromkeys(("PackageContents", "ReleaseChecksTable", "SampleRequestView", "BatchSummary", "ABTestSummary", "ServingInstructions"), "deployment_views"),
     **dict.fromkeys(("ConfigSource", "BusinessFraming", "TaskFraming", "CardData", "CardSaved", "LoadedTable", "LabelsCheck", "ColumnKinds", "ValidationChecks", "SplitParts", "CollectionSaved", "NewLabelsCheck", "ChallengerTrained", "ChampionVsChallenger", "RetrainingDecisionView"), "step_views"),

@@ -17,7 +17,7 @@ import ipywidgets as W
 
 from mltoolkit.widgets.html import WIDGET_CSS, wrap
 
-__all__ = ["ToolkitWidget", "png_image", "prefetch_when_idle", "instance_cache"]
+__all__ = ["StaticView", "ToolkitWidget", "instance_cache", "png_image", "prefetch_when_idle"]
 
 #: Layout shared by all widgets: fits a 1366-pixel laptop screen beside JupyterLab's sidebar.
 MAX_WIDTH = "1050px"
@@ -50,6 +50,16 @@ class ToolkitWidget:
         view_bundle = self.view._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle.update({k: v for k, v in view_bundle.items() if k != "text/plain"})
         return bundle
+
+
+class StaticView(ToolkitWidget):
+    """A view with nothing to click: its live view is its static HTML, the same in JupyterLab and in reports.
+
+    Subclasses implement :meth:`static_html` only (the stage notebooks' step views).
+    """
+
+    def _build(self) -> W.Widget:
+        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
 
 
 def png_image(max_width: str, value: bytes = b"") -> W.Image:
@@ -91,7 +101,7 @@ def prefetch_when_idle(jobs: Iterable[Callable[[], object]], *, start_after_s: f
     return True
 
 
-class instance_cache:  # noqa: N801 - used as a decorator, like functools.lru_cache
+class instance_cache:
     """``functools.lru_cache`` for a method, but one cache per object, freed with the object.
 
     A class-level ``lru_cache`` would keep every widget (and the data it holds)

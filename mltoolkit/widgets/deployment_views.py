@@ -10,11 +10,17 @@ from mltoolkit.deploy import ABResult, BatchResult, ModelPackage, ReleaseReport
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.stages.deployment import NO_BATCH_NOTE, DeploymentResult
 from mltoolkit.stages.deployment_request import SampleRequest
-from mltoolkit.widgets._static import StaticView
+from mltoolkit.widgets.base import StaticView
 from mltoolkit.widgets.html import badge, esc, section, table
 
-__all__ = ["PackageContents", "ReleaseChecksTable", "SampleRequestView", "BatchSummary", "ABTestSummary",
-           "ServingInstructions"]
+__all__ = [
+    "ABTestSummary",
+    "BatchSummary",
+    "PackageContents",
+    "ReleaseChecksTable",
+    "SampleRequestView",
+    "ServingInstructions",
+]
 
 
 def _size(n_bytes: int) -> str:

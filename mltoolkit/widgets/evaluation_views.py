@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from mltoolkit.evaluate import FeatureImportance, SliceResult, Verdict, model_card_markdown
+from mltoolkit.evaluate import (
+    FeatureImportance,
+    SliceResult,
+    Verdict,
+    model_card_markdown,
+)
 from mltoolkit.plots import metrics as metric_plots
 from mltoolkit.plots.style import format_number
 from mltoolkit.plots.training import plot_importance
 from mltoolkit.stages.evaluation_scores import HeldOutScores
-from mltoolkit.widgets._static import StaticView
+from mltoolkit.widgets.base import StaticView
 from mltoolkit.widgets.html import badge, esc, img_tag, section, table
 from mltoolkit.widgets.metrics import slice_table_html
 
-__all__ = ["HeldOutSummary", "VerdictCard", "SliceTable", "ImportanceChart", "ModelCardView", "render_markdown"]
+__all__ = ["HeldOutSummary", "ImportanceChart", "ModelCardView", "SliceTable", "VerdictCard", "render_markdown"]
 
 #: The verdict's badge: text and level.
 VERDICT_BADGES = {"met": ("PASS", "good"), "not met": ("FAIL", "critical"),

@@ -8,23 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import ipywidgets as W
-
 from mltoolkit.plots.style import format_number
 from mltoolkit.prep import FeaturePreview, LeakageScore, PrepOptions
 from mltoolkit.stages.preparation import PreparationResult, PreparationSetup
-from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.base import StaticView
 from mltoolkit.widgets.html import badge, esc, section, table
 
 __all__ = ["FeaturePreviewTable", "LeakageCheck", "PreparationSaved", "PreparationSetupView"]
 
 #: At most this many features are listed in the preview (feature steps of one's own first).
 PREVIEW_MAX_FEATURES = 40
-
-
-class _StaticView(ToolkitWidget):
-    def _build(self) -> W.Widget:
-        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
 
 
 def _html_table(rows: Sequence[Sequence[str]], header: Sequence[str], numeric: Sequence[bool] = ()) -> str:
@@ -45,7 +38,7 @@ def _steps_table(rows: Sequence[tuple[str, str, Sequence[str], str]]) -> str:
                  ["Step", "Transformer", "Columns", "Features added"])
 
 
-class PreparationSetupView(_StaticView):
+class PreparationSetupView(StaticView):
     """What preparation starts from: the training rows, where the schema comes from, each column used or not."""
 
     def __init__(self, setup: PreparationSetup) -> None:
@@ -70,7 +63,7 @@ class PreparationSetupView(_StaticView):
                 + section(f"Feature steps of your own ({len(s.feature_steps)})", steps))
 
 
-class LeakageCheck(_StaticView):
+class LeakageCheck(StaticView):
     """Each used column's power to predict the target on its own, strongest first, against the threshold."""
 
     def __init__(self, scores: Sequence[LeakageScore], *, threshold: float = 0.98, allowed: Sequence[str] = (),
@@ -98,7 +91,7 @@ class LeakageCheck(_StaticView):
                        body + more)
 
 
-class FeaturePreviewTable(_StaticView):
+class FeaturePreviewTable(StaticView):
     """The first training rows as the model sees them, one line per feature (your feature steps first)."""
 
     def __init__(self, preview: FeaturePreview, *, max_features: int = PREVIEW_MAX_FEATURES) -> None:
@@ -123,7 +116,7 @@ class FeaturePreviewTable(_StaticView):
                        _html_table(rows, header, [False, False, False, *[True] * p.n_rows]) + more)
 
 
-class PreparationSaved(_StaticView):
+class PreparationSaved(StaticView):
     """What data preparation saved for the later stages: the files, the feature steps and each column's treatment."""
 
     def __init__(self, result: PreparationResult, *, artifacts_dir: str | Path = "artifacts") -> None:

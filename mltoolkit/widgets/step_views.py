@@ -10,33 +10,50 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import ipywidgets as W
-
 from mltoolkit.evaluate.registry import METRICS
 from mltoolkit.framing import NOT_WRITTEN, ProjectCard
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.base import StaticView
 from mltoolkit.widgets.html import badge, esc, section, table
 
 if TYPE_CHECKING:  # a view of one stage's step does not import the other stages
     from mltoolkit.data import ValidationReport
-    from mltoolkit.stages.collection import CollectedSplit, CollectionResult, DecidedSchema, LoadedData
+    from mltoolkit.stages.collection import (
+        CollectedSplit,
+        CollectionResult,
+        DecidedSchema,
+        LoadedData,
+    )
     from mltoolkit.stages.framing import FramingConfig
-    from mltoolkit.stages.retraining import Challenger, HeadToHead, NewLabels, RetrainingDecision
+    from mltoolkit.stages.retraining import (
+        Challenger,
+        HeadToHead,
+        NewLabels,
+        RetrainingDecision,
+    )
 
-__all__ = ["ConfigSource", "BusinessFraming", "TaskFraming", "CardData", "CardSaved", "LoadedTable", "LabelsCheck",
-           "ColumnKinds", "ValidationChecks", "SplitParts", "CollectionSaved", "NewLabelsCheck", "ChallengerTrained",
-           "ChampionVsChallenger", "RetrainingDecisionView"]
+__all__ = [
+    "BusinessFraming",
+    "CardData",
+    "CardSaved",
+    "ChallengerTrained",
+    "ChampionVsChallenger",
+    "CollectionSaved",
+    "ColumnKinds",
+    "ConfigSource",
+    "LabelsCheck",
+    "LoadedTable",
+    "NewLabelsCheck",
+    "RetrainingDecisionView",
+    "SplitParts",
+    "TaskFraming",
+    "ValidationChecks",
+]
 
 #: Rows and columns of the loaded table previewed.
 PREVIEW_ROWS, PREVIEW_COLUMNS = 5, 12
 #: Classes shown in the split's class balance (the most frequent first).
 MAX_CLASSES = 12
-
-
-class _StepView(ToolkitWidget):
-    def _build(self) -> W.Widget:
-        return W.HTML(f"<div class='mlt'>{self.static_html()}</div>")
 
 
 def _shown_source(source: str | None) -> str:
@@ -63,7 +80,7 @@ def _story(value: str | tuple[str, ...], key: str) -> str:
 
 # Problem framing ---------------------------------------------------------------------------------------------------
 
-class ConfigSource(_StepView):
+class ConfigSource(StaticView):
     """Which ``mltoolkit.yml`` the card follows, why that one, and what its framing says."""
 
     _WHY = {"given": "the config_path parameter names it",
@@ -90,7 +107,7 @@ class ConfigSource(_StepView):
                                         f"{esc(why)}.</p>" + table(facts, ["Setting", "Value"]))
 
 
-class BusinessFraming(_StepView):
+class BusinessFraming(StaticView):
     """What the model is for: the business goal, the decision it supports, who reads the results."""
 
     def __init__(self, card: ProjectCard) -> None:
@@ -107,7 +124,7 @@ class BusinessFraming(_StepView):
         return section(f"Project: {c.project}", table(rows, ["", ""]))
 
 
-class TaskFraming(_StepView):
+class TaskFraming(StaticView):
     """The ML task, the target, the success criterion and the baseline the model must beat."""
 
     def __init__(self, card: ProjectCard) -> None:
@@ -129,7 +146,7 @@ class TaskFraming(_StepView):
         return section("ML task and success criterion", table(rows, ["", ""]))
 
 
-class CardData(_StepView):
+class CardData(StaticView):
     """Where the data is and the roles of its columns, as the card hands them to data collection."""
 
     def __init__(self, card: ProjectCard) -> None:
@@ -159,7 +176,7 @@ class CardData(_StepView):
         return section("Data", table(rows, ["", ""]))
 
 
-class CardSaved(_StepView):
+class CardSaved(StaticView):
     """Where the card was written and which later stage reads what of it."""
 
     def __init__(self, card: ProjectCard, path: str | Path) -> None:
@@ -180,7 +197,7 @@ class CardSaved(_StepView):
 
 # Data collection ---------------------------------------------------------------------------------------------------
 
-class LoadedTable(_StepView):
+class LoadedTable(StaticView):
     """The table as read: size, source, how it was read, and its first rows."""
 
     def __init__(self, loaded: LoadedData) -> None:
@@ -205,7 +222,7 @@ class LoadedTable(_StepView):
                 + section(f"First {len(shown)} rows{more}", preview))
 
 
-class LabelsCheck(_StepView):
+class LabelsCheck(StaticView):
     """How many rows had no label and were left out."""
 
     def __init__(self, loaded: LoadedData) -> None:
@@ -228,7 +245,7 @@ class LabelsCheck(_StepView):
         return section("Labels", f"<p>{text}</p>")
 
 
-class ColumnKinds(_StepView):
+class ColumnKinds(StaticView):
     """The kind of every column (what preprocessing and drift tests do with it), and why."""
 
     def __init__(self, schema: DecidedSchema) -> None:
@@ -248,7 +265,7 @@ class ColumnKinds(_StepView):
                        table(rows, ["Column", "Kind", "Read as", "Why"]))
 
 
-class ValidationChecks(_StepView):
+class ValidationChecks(StaticView):
     """Every expectation check with its result."""
 
     def __init__(self, report: ValidationReport) -> None:
@@ -269,7 +286,7 @@ class ValidationChecks(_StepView):
                                               f"<th>Result</th></tr>{body}</table>")
 
 
-class SplitParts(_StepView):
+class SplitParts(StaticView):
     """Rows per part, how the rows were assigned (time, stratified, random), and the class balance."""
 
     def __init__(self, split: CollectedSplit) -> None:
@@ -311,7 +328,7 @@ class SplitParts(_StepView):
         return parts
 
 
-class CollectionSaved(_StepView):
+class CollectionSaved(StaticView):
     """The files written, the data version, and the stage in one sentence."""
 
     def __init__(self, result: CollectionResult, artifacts_dir: str | Path = "artifacts") -> None:
@@ -336,7 +353,7 @@ class CollectionSaved(_StepView):
 
 # Retraining --------------------------------------------------------------------------------------------------------
 
-class NewLabelsCheck(_StepView):
+class NewLabelsCheck(StaticView):
     """The newly labelled rows and how they are used, or why retraining waits."""
 
     def __init__(self, labels: NewLabels) -> None:
@@ -359,7 +376,7 @@ class NewLabelsCheck(_StepView):
                        + table(facts, ["", ""]))
 
 
-class ChallengerTrained(_StepView):
+class ChallengerTrained(StaticView):
     """The challenger: what it learned from, the model chosen, its scores."""
 
     def __init__(self, challenger: Challenger) -> None:
@@ -383,7 +400,7 @@ class ChallengerTrained(_StepView):
         return section("Challenger", table(facts, ["", ""]))
 
 
-class ChampionVsChallenger(_StepView):
+class ChampionVsChallenger(StaticView):
     """Both models on the same held-out rows: each score, the gain with its bootstrap interval, per segment."""
 
     _LEVELS = {"promote": "good", "keep": "warning", "inconclusive": "info"}
@@ -423,7 +440,7 @@ class ChampionVsChallenger(_StepView):
         return section(f"Champion vs challenger on the same {c.n_rows:,} rows", body)
 
 
-class RetrainingDecisionView(_StepView):
+class RetrainingDecisionView(StaticView):
     """The decision (promote, keep, inconclusive, or skipped) and where it is recorded."""
 
     _LEVELS = {"promote": "good", "keep": "warning", "inconclusive": "info"}

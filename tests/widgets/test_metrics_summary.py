@@ -1,4 +1,4 @@
-"""The evaluation summary's static HTML: three-valued verdict, intervals, warnings; one-class plots."""
+"""The verdict card's static HTML: three-valued verdict, intervals, warnings; one-class plots."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from mltoolkit.evaluate import bootstrap_metrics, classification_metrics, judge,
 from mltoolkit.framing import make_card
 from mltoolkit.plots.metrics import plot_pr, plot_roc
 from mltoolkit.stages.evaluation import EvaluationResult
-from mltoolkit.widgets import EvaluationSummary, MetricsWidget
+from mltoolkit.widgets import MetricsWidget, VerdictCard
 
 
 def _result(y, s, warnings=()):
@@ -27,10 +27,10 @@ def test_summary_shows_not_established_with_interval_and_warnings():
     y = np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 1])
     s = np.array([.1, .2, .3, .45, .4, .7, .6, .8, .9, .95])
     r = _result(y, s, warnings=("only 10 test rows (fewer than 30): too few to decide",))
-    html = EvaluationSummary(r).static_html()
+    html = VerdictCard(r.verdict).static_html()
     assert "NOT ESTABLISHED" in html and "PASS" not in html
     assert "95% CI" in html and "only 10 test rows" in html and "300 resamples" in html
-    assert "not established" in repr(EvaluationSummary(r))
+    assert "not established" in repr(VerdictCard(r.verdict))
 
 
 def test_one_class_rows_plot_and_show_undefined_curves():
@@ -42,4 +42,4 @@ def test_one_class_rows_plot_and_show_undefined_curves():
     assert any("undefined" in t.get_text() for t in plot_pr(r.curves, threshold=0.5).axes[0].texts)
     html = MetricsWidget(r.curves, threshold=0.5).static_html()
     assert "Every row is negative" in html
-    assert "NOT ESTABLISHED" in EvaluationSummary(r).static_html()
+    assert "NOT ESTABLISHED" in VerdictCard(r.verdict).static_html()

@@ -34,7 +34,7 @@ __all__ = ["StageKernel"]
 #: ``sys.modules`` (the user namespace is what gets cleared); the first call records the fresh state.
 _BEGIN_STAGE = """
 def _mltoolkit_begin_stage(log, cwd):
-    import gc, os, sys, types, warnings
+    import os, sys, types, warnings
     state = sys.modules.get("_mltoolkit_stage_kernel")
     if state is None:
         state = sys.modules["_mltoolkit_stage_kernel"] = types.ModuleType("_mltoolkit_stage_kernel")
@@ -54,8 +54,7 @@ def _mltoolkit_begin_stage(log, cwd):
     getattr(warnings, "_filters_mutated", lambda: None)()  # as warnings.simplefilter does after a change
     if "ipywidgets" in sys.modules:
         sys.modules["ipywidgets"].Widget.close_all()
-    get_ipython().reset(new_session=True)
-    gc.collect()
+    get_ipython().reset(new_session=True)  # also collects the earlier stage's garbage (gc.collect)
 
 _mltoolkit_begin_stage({log}, {cwd})
 """

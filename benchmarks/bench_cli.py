@@ -12,8 +12,9 @@ a busy machine slows every command alike):
 - ``mltoolkit profile data.csv --target converted`` to ``--html`` and to ``--json``, and ``--html --notebook``
   (the executed-notebook path);
 - ``mltoolkit drift reference.csv current.csv`` to ``--html`` and to ``--json``;
-- ``mltoolkit demo`` (once: nine stages and both reports) and ``mltoolkit report RUN --template technical``
-  on its run (skip both with ``--no-demo``);
+- ``mltoolkit demo`` (once: nine stages in one kernel and both reports; its stage times from the run's
+  ``run.json`` beside it) and ``mltoolkit report RUN --template technical`` on its run (skip both with
+  ``--no-demo``);
 - with ``--peer-python`` (a throwaway venv holding ydata-profiling and Evidently, e.g.
   ``python3 -m venv /tmp/peers && /tmp/peers/bin/pip install ydata-profiling "evidently<0.8" "pandas<3"``):
   ``ProfileReport(df, minimal=True|False).to_file(...)`` and Evidently's ``Report([DataDriftPreset()])``
@@ -28,6 +29,7 @@ report sizes. Timings on a loaded machine are noisy: read the ratios, measured i
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -137,12 +139,14 @@ def main() -> None:
             times[name].append(_timed(cmd, work))
         print(f"repeat {r + 1}/{args.repeats} done", file=sys.stderr)
 
-    demo_seconds = None
+    demo_seconds, demo_stages = None, {}
     if not args.no_demo:
         demo_dir = work / "demo"
         shutil.rmtree(demo_dir, ignore_errors=True)
+        load = os.getloadavg()[0]
         demo_seconds = _timed(mlt + ["demo", str(demo_dir)], work)
         run_dir = sorted((demo_dir / "runs").iterdir())[-1]
+        demo_stages = {s["stage"]: s["seconds"] for s in json.loads((run_dir / "run.json").read_text())["stages"]}
         commands["report --template technical"] = mlt + ["report", str(run_dir), "--template", "technical",
                                                          "--out", str(out / "technical.html")]
         times["report --template technical"] = [_timed(commands["report --template technical"], work)
@@ -163,6 +167,12 @@ def main() -> None:
     if demo_seconds is not None:
         print(f"{'demo (once)':<40}{demo_seconds:>8.2f}{demo_seconds:>10.2f}{demo_seconds / floor:>9.2f}  "
               f"{_size(out.parent / 'demo' / 'reports' / 'executive_summary.html')} executive")
+        # The run record's stage times (the first stage also starts the run's kernel); the rest of the wall time
+        # is the command's own start, the project's creation and the two reports.
+        stages_total = sum(demo_stages.values())
+        print(f"  demo stages (run.json, load average {load:.1f} at start): "
+              + ", ".join(f"{name} {sec:.1f}" for name, sec in demo_stages.items())
+              + f"; stages {stages_total:.1f} s, start-up and reports {demo_seconds - stages_total:.1f} s")
 
     def ratio(peer: str, ours: str) -> None:
         if peer in times and ours in times and times[peer]:

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from mltoolkit.drift.chunks import ChunkDrift
 from mltoolkit.drift.result import ColumnDrift, DriftResult
-from mltoolkit.plots.eda import _fixed_axes, _new_axes, _short, _text_inches, _title_chars
+from mltoolkit.plots.eda import _bars, _fixed_axes, _new_axes, _short, _text_inches, _title_chars
 from mltoolkit.plots.style import COLORS, SMALL, WIDE, style_context
 
 __all__ = ["plot_column_drift", "plot_drift_scores", "plot_drift_over_time"]
@@ -37,16 +37,18 @@ def plot_column_drift(column: ColumnDrift, ax: Axes | None = None, *, show_verdi
         elif s.labels:
             y = np.arange(len(s.labels))[::-1]
             h = 0.4
-            ax.barh(y + h / 2, [100 * v for v in s.reference], height=h, color=COLORS["reference"], label="reference")
-            ax.barh(y - h / 2, [100 * v for v in s.current], height=h, color=COLORS["current"], label="current")
+            _bars(ax, y + h / 2, [100 * v for v in s.reference], h, horizontal=True, facecolor=COLORS["reference"],
+                  label="reference")
+            _bars(ax, y - h / 2, [100 * v for v in s.current], h, horizontal=True, facecolor=COLORS["current"],
+                  label="current")
             ax.set_yticks(y, [_short(lbl, 22) for lbl in s.labels])
             ax.set_xlabel("% of rows")
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         else:
             edges = np.asarray(s.edges)
             centers, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-            ax.bar(centers, [100 * v for v in s.reference], width=width, color=COLORS["reference"], alpha=0.6,
-                   label="reference")
+            _bars(ax, centers, [100 * v for v in s.reference], width, facecolor=COLORS["reference"], alpha=0.6,
+                  label="reference")
             ax.step(edges, [100 * s.current[0]] + [100 * v for v in s.current], where="pre",
                     color=COLORS["current"], linewidth=1.8, label="current")
             ax.set_ylabel("% of rows")

@@ -20,7 +20,10 @@ a busy machine slows every command alike):
   ``ProfileReport(df, minimal=True|False).to_file(...)`` and Evidently's ``Report([DataDriftPreset()])``
   ``.run(...).save_html(...)``, imports and CSV reading included, as a user's script would run;
 - in process (imports before the clock, as in ``bench_profile.py``): ``profile`` on N x 20 against
-  ydata-profiling minimal mode's ``get_description()``.
+  ydata-profiling minimal mode's ``get_description()``;
+- with ``--baseline DIR`` (an earlier version's sources: ``git archive <commit> mltoolkit notebooks templates
+  | tar -x -C DIR``): the profile and drift commands of that version too, run with ``PYTHONPATH=DIR`` by the same
+  Python, interleaved with the current ones (before/after under the same load).
 
 Data: the bundled demo table (``--rows`` rows x 14 columns, the target ``converted``); the drift pair is
 that table and a drifted batch of it. Prints seconds, ratios to the import floor and to the peers, and
@@ -66,13 +69,13 @@ _ = rep.get_description()
 """
 
 
-def _timed(cmd: list[str], cwd: Path) -> float:
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     for arg in cmd:  # commands refuse to overwrite their outputs: start each run afresh
         if arg.endswith((".html", ".json")) and "/out/" in arg:
             Path(arg).unlink(missing_ok=True)
             Path(arg).with_suffix(".ipynb").unlink(missing_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - t0
     if proc.returncode not in (0, 1):  # drift exits 1 only with --fail-on-drift
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -93,6 +96,8 @@ def main() -> None:
     parser.add_argument("--inprocess-rows", type=int, nargs="*", default=[100_000],
                         help="in-process profile sizes (N x 20) compared with ydata-profiling minimal; none to skip")
     parser.add_argument("--workdir", type=Path, help="keep data and reports here (default: a temporary folder)")
+    parser.add_argument("--baseline", type=Path,
+                        help="sources of an earlier version (holding mltoolkit/, notebooks/, templates/) to time too")
     args = parser.parse_args()
 
     from mltoolkit.data import make_trial_conversion
@@ -131,12 +136,18 @@ def main() -> None:
     if "--notebook" not in help_text:
         commands.pop("profile --html --notebook")
 
+    envs: dict[str, dict[str, str]] = {}
+    if args.baseline:  # the same commands from the earlier sources, writing their own files
+        for name in ("profile --json", "profile --html", "drift --json", "drift --html"):
+            commands[f"{name} (baseline)"] = [str(out / f"baseline_{Path(a).name}") if Path(a).parent == out else a
+                                              for a in commands[name]]
+            envs[f"{name} (baseline)"] = {"PYTHONPATH": str(args.baseline.resolve())}
     times: dict[str, list[float]] = {name: [] for name in commands}
     for r in range(args.repeats):
         for name, cmd in commands.items():
             if name.startswith(("ydata-profiling default", "Evidently")) and r > 0 and args.repeats > 2:
                 continue  # slow peers: once or twice is enough for a ratio
-            times[name].append(_timed(cmd, work))
+            times[name].append(_timed(cmd, work, envs.get(name)))
         print(f"repeat {r + 1}/{args.repeats} done", file=sys.stderr)
 
     demo_seconds, demo_stages = None, {}
@@ -158,6 +169,7 @@ def main() -> None:
     print(f"{'command':<40}{'best s':>8}{'median s':>10}{'x floor':>9}  report")
     sizes = {"profile --html": out / "eda.html", "profile --html --notebook": out / "eda_notebook.html",
              "drift --html": out / "drift.html", "report --template technical": out / "technical.html",
+             "profile --html (baseline)": out / "baseline_eda.html", "drift --html (baseline)": out / "baseline_drift.html",
              "ydata-profiling minimal to_file": out / "ydata_True.html",
              "ydata-profiling default to_file": out / "ydata_False.html",
              "Evidently DataDriftPreset save_html": out / "evidently.html"}
@@ -184,6 +196,8 @@ def main() -> None:
     ratio("ydata-profiling default to_file", "profile --html")
     ratio("Evidently DataDriftPreset save_html", "drift --html")
     ratio("profile --html --notebook", "profile --html")
+    for name in ("profile --json", "profile --html", "drift --json", "drift --html"):
+        ratio(f"{name} (baseline)", name)
     if not args.peer_python:
         print("peers: not measured (pass --peer-python /path/to/throwaway/venv/bin/python)")
 

@@ -63,12 +63,14 @@ def plot_column_drift(column: ColumnDrift, ax: Axes | None = None, *, show_verdi
 def plot_drift_scores(result: DriftResult, ax: Axes | None = None, limit: int = 30) -> Figure:
     """Each compared column's drift score, highest first, coloured by verdict."""
     cols = sorted((c for c in result.columns if c.test != "skipped"), key=lambda c: -c.score)[:limit]
+    labels = [f"{_short(c.column, 24)} ({c.test})" for c in cols]
     with style_context():
-        fig, ax = _new_axes(ax, (WIDE[0], max(1.8, 0.27 * len(cols) + 0.9)))
+        fig, ax = _fixed_axes(ax, (WIDE[0], max(1.8, 0.27 * len(cols) + 0.9)),
+                              left=0.15 + _text_inches(max(map(len, labels), default=0)))
         if cols:
             y = np.arange(len(cols))[::-1]
             ax.barh(y, [c.score for c in cols], color=[COLORS["critical"] if c.drifted else COLORS["primary"] for c in cols])
-            ax.set_yticks(y, [f"{_short(c.column, 24)} ({c.test})" for c in cols])
+            ax.set_yticks(y, labels)
             ax.set_xlabel("drift score (1 - p-value, or distance)")
         ax.set_title(f"Drift by column: {result.n_drifted} of {result.n_tested} drifted", loc="left")
     return fig

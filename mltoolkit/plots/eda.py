@@ -151,8 +151,10 @@ def plot_distribution(column: ColumnProfile, ax: Axes | None = None) -> Figure:
 def plot_missing(result: ProfileResult, ax: Axes | None = None, limit: int = 25) -> Figure:
     """Share of missing values per column, worst first (columns with none are left out)."""
     cols = sorted((c for c in result.columns if c.n_missing), key=lambda c: -c.missing_share)[:limit]
+    labels = [_short(c.name) for c in cols]
     with style_context():
-        fig, ax = _new_axes(ax, (WIDE[0], max(1.6, 0.28 * len(cols) + 0.8)))
+        fig, ax = _fixed_axes(ax, (WIDE[0], max(1.6, 0.28 * len(cols) + 0.8)),
+                              left=0.15 + _text_inches(max(map(len, labels), default=0)))
         if not cols:
             ax.text(0.5, 0.5, "no missing values", ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()
@@ -160,7 +162,7 @@ def plot_missing(result: ProfileResult, ax: Axes | None = None, limit: int = 25)
             shares = [100 * c.missing_share for c in cols][::-1]
             colors = [COLORS["critical"] if s > 50 else COLORS["warning"] if s > 5 else COLORS["primary"] for s in shares]
             ax.barh(range(len(cols)), shares, color=colors)
-            ax.set_yticks(range(len(cols)), [_short(c.name) for c in cols][::-1])
+            ax.set_yticks(range(len(cols)), labels[::-1])
             ax.set_xlabel("missing values (% of rows)")
             ax.set_xlim(0, max(100 if max(shares) > 50 else max(shares) * 1.15, 1))
         ax.set_title("Missing values", loc="left")
@@ -228,12 +230,14 @@ def plot_target_associations(result: ProfileResult, ax: Axes | None = None, limi
     if result.target is None:
         raise ValueError("the profile has no target analysis; profile with target=...")
     assoc = list(result.target.associations)[:limit]
+    labels = [f"{_short(a.feature)} ({a.method.replace('_', ' ')})" for a in assoc]
     with style_context():
-        fig, ax = _new_axes(ax, (WIDE[0], max(1.6, 0.28 * len(assoc) + 0.8)))
+        fig, ax = _fixed_axes(ax, (WIDE[0], max(1.6, 0.28 * len(assoc) + 0.8)),
+                              left=0.15 + _text_inches(max(map(len, labels), default=0)))
         if assoc:
             vals = [a.value for a in assoc][::-1]
             ax.barh(range(len(assoc)), vals, color=COLORS["primary"])
-            ax.set_yticks(range(len(assoc)), [f"{_short(a.feature)} ({a.method.replace('_', ' ')})" for a in assoc][::-1])
+            ax.set_yticks(range(len(assoc)), labels[::-1])
             ax.set_xlim(0, 1)
             ax.set_xlabel("association with target (0 = none, 1 = perfect)")
         ax.set_title(f"What goes with '{_short(result.target.column)}'", loc="left")
@@ -247,9 +251,9 @@ def plot_target_balance(result: ProfileResult, ax: Axes | None = None) -> Figure
     target = result.target
     if target.task == "regression":
         return plot_distribution(result.column(target.column), ax=ax)
+    classes = list(target.balance)
     with style_context():
-        fig, ax = _new_axes(ax, SMALL)
-        classes = list(target.balance)
+        fig, ax = _fixed_axes(ax, SMALL, left=0.3 + _text_inches(4))  # "% of rows" and ticks up to 100
         ax.bar(range(len(classes)), [100 * c.share for c in classes], color=COLORS["primary"])
         ax.set_xticks(range(len(classes)), [_short(c.value, 14) for c in classes])
         ax.set_ylabel("% of rows")

@@ -184,10 +184,19 @@ def plot_correlation_heatmap(result: ProfileResult, method: str = "pearson", ax:
             return _plot_top_pairs(result, method, ax)
         n = len(matrix.columns)
         size = min(8.0, 2.2 + 0.35 * n)
-        fig, ax = _new_axes(ax, (size + 1.0, size))
+        labels = [_short(c, 20) for c in matrix.columns]
+        cax = None
+        if ax is None:  # laid out by hand from the labels' widths: one draw, no constrained layout
+            fig = Figure(figsize=(size + 1.0, size))
+            margin = 0.15 + _text_inches(max(map(len, labels)))
+            side = max(1.0, min(size - margin - 0.35, size + 1.0 - margin - 0.9))
+            w, h = fig.get_size_inches()
+            ax = fig.add_axes((margin / w, margin / h, side / w, side / h))
+            cax = fig.add_axes(((margin + side + 0.15) / w, (margin + 0.15 * side) / h, 0.15 / w, 0.7 * side / h))
+            fig.set_layout_engine(PlaceHolderLayoutEngine(adjust_compatible=True, colorbar_gridspec=True))
+        fig = ax.figure
         values = np.array([[np.nan if v is None else v for v in row] for row in matrix.values], dtype=float)
         signed = method in ("pearson", "spearman")
-        labels = [_short(c, 20) for c in matrix.columns]
         # Plain imshow: seaborn's heatmap drew the same and cost its import (a quarter second) in every report.
         image = ax.imshow(np.ma.masked_invalid(values), cmap="RdBu_r" if signed else "Blues",
                           vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
@@ -205,7 +214,10 @@ def plot_correlation_heatmap(result: ProfileResult, method: str = "pearson", ax:
                 if not np.isnan(v):
                     ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
                             color="white" if abs(v) > 0.6 else COLORS["text"])
-        fig.colorbar(image, ax=ax, shrink=0.7)
+        if cax is not None:
+            fig.colorbar(image, cax=cax)
+        else:
+            fig.colorbar(image, ax=ax, shrink=0.7)
         ax.set_title(f"{method.replace('_', ' ').title()} correlation", loc="left")
     return fig
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from mltoolkit.monitor.alert_groups import group_alerts
 from mltoolkit.monitor.performance import ChunkPerformance, ProductionPerformance
 from mltoolkit.monitor.run import MonitoringReport
 from mltoolkit.plots import drift as drift_plots
@@ -136,9 +137,12 @@ class MonitoringSummary(ToolkitWidget):
         if facts:
             parts.append(section("Model-level checks", f"<ul>{''.join(facts)}</ul>"))
         if r.alerts:
-            rows = "".join(f"<tr><td>{badge(a.severity, a.severity)}</td><td>{esc(a.what.replace('_', ' '))}</td>"
-                           f"<td>{esc(a.message)}</td></tr>" for a in r.alerts)
-            parts.append(section(f"Alerts ({len(r.alerts)})", f'<table class="mlt-t"><tr><th>Severity</th><th>What</th>'
+            groups = group_alerts(r.alerts)  # one line per kind and column; alerts.json keeps every record
+            rows = "".join(f"<tr><td>{badge(g.severity, g.severity)}</td><td>{esc(g.what.replace('_', ' '))}</td>"
+                           f"<td>{esc(g.detail)}</td></tr>" for g in groups)
+            title = f"Alerts ({len(r.alerts)})" if len(groups) == len(r.alerts) else \
+                f"Alerts ({len(r.alerts)}, as {len(groups)} findings)"
+            parts.append(section(title, f'<table class="mlt-t"><tr><th>Severity</th><th>What</th>'
                                  f"<th>Detail</th></tr>{rows}</table>"))
         else:
             parts.append(section("Alerts", '<p class="mlt-note">No alerts.</p>'))

@@ -280,7 +280,10 @@ def correlation_ratio_matrix(X: np.ndarray, codes: list[np.ndarray], sizes: list
         ok = c >= 0
         if k < 2 or not ok.any():
             continue
-        G = sp.csr_matrix((np.ones(int(ok.sum())), (np.flatnonzero(ok), c[ok])), shape=(n_rows, k))
+        # One-hot rows straight into CSR (a row per data row, one entry or none): no COO conversion.
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(ok, out=indptr[1:])
+        G = sp.csr_matrix((np.ones(int(indptr[-1])), c[ok], indptr), shape=(n_rows, k))
         cnt = np.repeat(np.bincount(c[ok], minlength=k)[:, None].astype(np.float64), X.shape[1], axis=1)
         if gaps is not None:
             cnt -= (G.T @ gaps).toarray()      # (k, p): rows per group present in each numeric column

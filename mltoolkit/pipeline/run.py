@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import secrets
+import socket
 import signal
 import threading
 import time
@@ -60,12 +61,13 @@ class RunRecord:
     directory: str
     created: str
     project: str
-    status: str  # running, succeeded, failed, interrupted
+    status: str  # running, succeeded, failed, interrupted; stopped when read (see read_run)
     stages: list[StageRecord]
     config: dict[str, Any]
     versions: dict[str, str]
     dataset_fingerprint: dict[str, Any] | None = None
     finished: str | None = None
+    process: dict[str, Any] | None = None  # pid and host of the process running it
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -102,16 +104,45 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def read_run(run_dir: str | Path) -> RunRecord:
-    """Load the ``run.json`` of a run directory."""
+    """Load the ``run.json`` of a run directory.
+
+    A run recorded as ``running`` whose process no longer exists on this
+    machine (killed with SIGKILL, or the machine went down) is read as
+    ``stopped``, and so is the stage it was in: it can be resumed with
+    ``--from``. The file itself is left as it is.
+    """
     path = Path(run_dir) / RUN_FILE
     if not path.exists():
         raise DataError(f"{run_dir} is not a run directory (no {RUN_FILE}); run 'mltoolkit run' first", path=str(run_dir))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["stages"] = [StageRecord(**s) for s in data["stages"]]
-        return RunRecord(**data)
+        record = RunRecord(**data)
     except (ValueError, TypeError, KeyError) as exc:
         raise DataError(f"{path} is damaged ({exc}); it cannot be read as a run record", path=str(path)) from None
+    if record.status == "running" and _process_gone(record.process):
+        record.status = "stopped"
+        for stage in record.stages:
+            if stage.status == "running":
+                stage.status, stage.error = "stopped", "the process running it ended without recording an outcome"
+    return record
+
+
+def _this_process() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _process_gone(process: dict[str, Any] | None) -> bool:
+    """True when ``process`` ran on this machine and has ended; False when alive or when it cannot be told."""
+    if not process or process.get("host") != socket.gethostname() or not isinstance(process.get("pid"), int):
+        return False
+    try:
+        os.kill(process["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def project_stages(root: Path) -> dict[str, Path]:
@@ -223,6 +254,11 @@ def run_pipeline(
     if from_stage:
         directory = Path(run_dir) if run_dir else _latest_run(config.root)
         record = read_run(directory)
+        if record.status == "running":
+            where = record.process or {}
+            raise ConfigError(f"run {record.run_id} is still running (process {where.get('pid')} on "
+                              f"{where.get('host')}); wait for it to end, or stop it (Ctrl-C or kill), then resume",
+                              path=str(directory))
         start = chosen.index(from_stage) if from_stage in chosen else 0
         done = {s.stage for s in record.stages if s.status in ("succeeded", "kept")}
         unfinished = [name for name in chosen[:start] if name not in done]
@@ -253,8 +289,7 @@ def run_pipeline(
     for name in chosen[:start]:
         if by_name[name].status == "succeeded":
             by_name[name].status = "kept"
-    record.status = "running"
-    record.finished = None
+    record.status, record.finished, record.process = "running", None, _this_process()
     record.save()
 
     env_before = os.environ.get("MLFLOW_TRACKING_URI")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -224,3 +225,31 @@ def test_technical_report_shows_trends_over_past_runs(tmp_path):
     html = report_for_run(second.directory, template="technical").read_text()
     assert "Past runs" in html and "test f1 and the share of drifted columns in the last 2 runs" in html
     assert html.count("data:image/png;base64,") >= 1
+
+
+def test_a_run_whose_process_was_killed_reads_as_stopped_and_resumes(project):
+    record = run_pipeline(_config(project), stages=["first"])
+    path = Path(record.directory) / "run.json"
+    saved = json.loads(path.read_text())
+    assert saved["process"]["pid"] == os.getpid()
+    # As after kill -9: the file still says running, in a stage, and its process is gone.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    saved.update(status="running", process={**saved["process"], "pid": dead.pid})
+    saved["stages"][0]["status"] = "running"
+    path.write_text(json.dumps(saved))
+    stopped = read_run(record.directory)
+    assert stopped.status == "stopped" and stopped.stages[0].status == "stopped"
+    assert json.loads(path.read_text())["status"] == "running"  # reading changes nothing on disk
+    resumed = run_pipeline(_config(project), stages=["first"], from_stage="first", run_dir=record.directory)
+    assert resumed.status == "succeeded"
+
+
+def test_a_run_still_running_is_not_resumed_twice(project):
+    record = run_pipeline(_config(project), stages=["first"])
+    path = Path(record.directory) / "run.json"
+    saved = json.loads(path.read_text())
+    saved["status"] = "running"  # our own process: alive
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ConfigError, match="is still running"):
+        run_pipeline(_config(project), stages=["first"], from_stage="first", run_dir=record.directory)

@@ -26,7 +26,7 @@ LEAVES_STATE = ("value = 1  # a number",
                 "os.chdir('/')\nos.environ['MLTOOLKIT_TEST_LEAK'] = '1'\nsys.path.append('/leaked')\n"
                 "warnings.simplefilter('error')")
 LOOKS = ("label = 'b'  # a label",
-         "import json, os, sys, warnings\nwarnings.warn('only a warning')\n"
+         "import json, os, sys, warnings\nwarnings.warn('only a warning')\nos.write(2, b'written by stage b\\n')\n"
          "json.dump({'pid': os.getpid(), 'sees_secret': 'secret' in globals(), 'cwd': os.getcwd(),\n"
          "           'env': 'MLTOOLKIT_TEST_LEAK' in os.environ, 'path': '/leaked' in sys.path},\n"
          "          open('artifacts/b.json', 'w'))")
@@ -72,6 +72,9 @@ def test_records_logs_and_kernel_shutdown_of_a_shared_kernel_run(project):
     # One log per stage; the kernel's start-up warning in the log of the stage that started it.
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["01_a.log", "02_b.log", "03_c.log"]
     assert "Kernel is running over TCP" in (run_dir / "logs" / "01_a.log").read_text()
+    # Output below Python's sys.stderr (C libraries, os.write) lands in the log of the stage that wrote it.
+    assert "written by stage b" in (run_dir / "logs" / "02_b.log").read_text()
+    assert "written by stage b" not in (run_dir / "logs" / "01_a.log").read_text()
     pid = json.loads((run_dir / "artifacts" / "a.json").read_text())["pid"]
     with pytest.raises(ProcessLookupError):  # shut down with the run
         os.kill(pid, 0)

@@ -3,9 +3,14 @@
 Each run gets ``runs/<timestamp>-<id>/`` holding the executed notebooks
 (``NN_<stage>.ipynb``, next to what they read, so they can be re-run in place in
 JupyterLab), whatever the stages write (``data/``, ``artifacts/``, ...),
-the kernels' own output (``logs/<notebook>.log``) and ``run.json``, the record
-of the run: configuration, parameters per stage, timings, status, versions and
-the dataset fingerprint.
+the kernel's own output while each stage ran (``logs/<notebook>.log``) and
+``run.json``, the record of the run: configuration, parameters per stage,
+timings, status, versions and the dataset fingerprint.
+
+The stages of a run share one kernel (:class:`~mltoolkit.pipeline.kernel.StageKernel`):
+each starts from an empty namespace in the run directory, as in a kernel of its
+own, without paying a kernel start and the imports again. The first stage's
+time includes starting the kernel.
 
 A run stopped by Ctrl-C (SIGINT) or SIGTERM is recorded as ``interrupted`` in
 the stage it reached, and :class:`RunInterrupted` carries the record up;
@@ -202,7 +207,7 @@ def run_pipeline(
     on_event: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> RunRecord:
-    """Execute the project's stages in order with papermill.
+    """Execute the project's stages in order with papermill, in one kernel (each from an empty namespace).
 
     Parameters
     ----------

@@ -24,9 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mltoolkit.errors import StageError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 __all__ = ["StageKernel"]
 
@@ -81,7 +84,7 @@ class StageKernel:
         self.km: Any = None
         self.kc: Any = None
 
-    def __enter__(self) -> StageKernel:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

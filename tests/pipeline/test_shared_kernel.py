@@ -10,26 +10,26 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the helper beside this file (pytest's importlib mode)
-from fake_project import make_project  # noqa: E402
+from fake_project import make_project
 
-from mltoolkit.errors import StageError  # noqa: E402
-from mltoolkit.pipeline import execute_notebook, load_project_config, run_pipeline  # noqa: E402
-from mltoolkit.pipeline.kernel import StageKernel  # noqa: E402
+from mltoolkit.errors import StageError
+from mltoolkit.pipeline import execute_notebook, load_project_config, run_pipeline
+from mltoolkit.pipeline.kernel import StageKernel
 
 pytestmark = pytest.mark.slow
 
 #: Stage A leaves a variable, a working directory, an environment variable, a sys.path entry and a warning filter;
 #: stage B writes down which of them it sees, and the kernel process it runs in.
 LEAVES_STATE = ("value = 1  # a number",
-                "import json, os, sys, warnings\nsecret = value\nos.makedirs('artifacts', exist_ok=True)\n"
-                "json.dump({'pid': os.getpid()}, open('artifacts/a.json', 'w'))\n"
-                "os.chdir('/')\nos.environ['MLTOOLKIT_TEST_LEAK'] = '1'\nsys.path.append('/leaked')\n"
-                "warnings.simplefilter('error')")
+                ("import json, os, sys, warnings\nsecret = value\nos.makedirs('artifacts', exist_ok=True)\n"
+                 "json.dump({'pid': os.getpid()}, open('artifacts/a.json', 'w'))\n"
+                 "os.chdir('/')\nos.environ['MLTOOLKIT_TEST_LEAK'] = '1'\nsys.path.append('/leaked')\n"
+                 "warnings.simplefilter('error')"))
 LOOKS = ("label = 'b'  # a label",
-         "import json, os, sys, warnings\nwarnings.warn('only a warning')\nos.write(2, b'written by stage b\\n')\n"
-         "json.dump({'pid': os.getpid(), 'sees_secret': 'secret' in globals(), 'cwd': os.getcwd(),\n"
-         "           'env': 'MLTOOLKIT_TEST_LEAK' in os.environ, 'path': '/leaked' in sys.path},\n"
-         "          open('artifacts/b.json', 'w'))")
+         ("import json, os, sys, warnings\nwarnings.warn('only a warning')\nos.write(2, b'written by stage b\\n')\n"
+          "json.dump({'pid': os.getpid(), 'sees_secret': 'secret' in globals(), 'cwd': os.getcwd(),\n"
+          "           'env': 'MLTOOLKIT_TEST_LEAK' in os.environ, 'path': '/leaked' in sys.path},\n"
+          "          open('artifacts/b.json', 'w'))"))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ of one's own to what it decided (one notebook cell each).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,28 +13,13 @@ from typing import Any
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
-from mltoolkit.data import infer_schema, load_split
+from mltoolkit.data import decided_schema, load_split
 from mltoolkit.data.schema import Schema
 from mltoolkit.errors import SchemaError
 from mltoolkit.framing import ProjectCard
 from mltoolkit.prep import FeatureStep, PrepOptions, build_preprocessor, feature_step
 
 __all__ = ["ColumnDecision", "PreparationSetup", "add_feature_step", "decided_schema", "preparation_setup"]
-
-
-def decided_schema(features: Any, artifacts_dir: str | Path = "artifacts",
-                   overrides: Mapping[str, str] | None = None) -> Schema:
-    """The schema data collection decided (``schema.json``), with ``overrides`` on top; inferred when there is none."""
-    path = Path(artifacts_dir) / "schema.json"
-    if not path.exists():
-        return infer_schema(features, overrides=overrides)
-    saved = Schema.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    kinds = {c.name: c.kind for c in saved.columns if c.name in features.columns and c.overridden}
-    kinds.update(overrides or {})
-    known = {c.name: c for c in saved.columns}
-    if set(features.columns) <= set(known) and not overrides:
-        return Schema(tuple(known[str(c)] for c in features.columns))
-    return infer_schema(features, overrides=kinds)
 
 
 @dataclasses.dataclass(frozen=True)

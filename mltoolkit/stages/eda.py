@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mltoolkit.data import load
+from mltoolkit.data import decided_schema, load
 from mltoolkit.eda import ProfileResult, profile
 from mltoolkit.framing import ProjectCard, project_card
-from mltoolkit.stages.preparation import decided_schema
 
 __all__ = ["explore_data"]
 

@@ -21,11 +21,10 @@ from sklearn.base import BaseEstimator
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import read_artifact
-from mltoolkit.data import load_split
+from mltoolkit.data import decided_schema, load_split
 from mltoolkit.drift import build_reference
 from mltoolkit.framing import ProjectCard
 from mltoolkit.models import load_model, save_model
-from mltoolkit.stages.preparation import decided_schema
 from mltoolkit.train import (
     CandidateComparison,
     TargetEncoding,
@@ -38,7 +37,7 @@ from mltoolkit.train import (
     tune_and_refit,
 )
 
-__all__ = ["TrainingData", "training_setup", "compare_candidates", "tune_best", "finish_training", "train_stage"]
+__all__ = ["TrainingData", "compare_candidates", "finish_training", "train_stage", "training_setup", "tune_best"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

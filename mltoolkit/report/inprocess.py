@@ -192,7 +192,10 @@ def profile_report(data: str, out: str | Path, *, target: str | None = None, tab
         df, result = explore_data(None, data_path=data, table=table, query=query, encoding=encoding, target=target,
                                   sample_size=sample, artifacts_dir=Path(tmp) / "artifacts",
                                   profile_json=json_out, progress=progress)
-        nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
+        from mltoolkit.widgets.forked import chart_workers
+
+        with chart_workers():  # this process writes the report and exits: charts may be drawn in forks
+            nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
         return render_report(nb, out, template="eda", title=title,
                              meta=_profile_meta(data, result.overview, result.fingerprint))
 
@@ -278,7 +281,10 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
             monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
                                        target=target, time_column=time_column, settings=settings,
                                        output_dir=artifacts, progress=progress)
-            source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
+            from mltoolkit.widgets.forked import chart_workers
+
+            with chart_workers():  # this process writes the report and exits: charts may be drawn in forks
+                source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:
             drift.to_json(json_out)

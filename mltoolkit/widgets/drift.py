@@ -9,6 +9,7 @@ from mltoolkit.drift.result import DriftResult
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
+from mltoolkit.widgets.forked import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
@@ -136,8 +137,9 @@ class DriftWidget(ToolkitWidget):
                                                           for s in r.schema_changes], ["Change", "Column", "Detail"])))
         parts.append(section("Columns", drift_rows(r)))
         shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
-        imgs = "".join(img_tag(self.column_png(c.column, True), f"{c.column}: reference vs current")
-                       for c in shown[: self.max_static_columns])
+        shown = shown[: self.max_static_columns]
+        pngs = run_forked([functools.partial(self.column_png, c.column, True) for c in shown])  # see widgets.forked
+        imgs = "".join(img_tag(png, f"{c.column}: reference vs current") for c, png in zip(shown, pngs))
         more = len(shown) - self.max_static_columns
         note = f'<p class="mlt-note">{more} more columns are in the table above.</p>' if more > 0 else ""
         parts.append(section("Distributions: reference vs current", f'<div class="mlt-row">{imgs}</div>{note}'))

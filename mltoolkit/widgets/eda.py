@@ -11,6 +11,7 @@ from mltoolkit.eda.result import ColumnProfile, ProfileResult
 from mltoolkit.plots import eda as eda_plots
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
+from mltoolkit.widgets.forked import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows", "chart_order"]
@@ -173,6 +174,9 @@ class EDAWidget(ToolkitWidget):
         """PNG of one column's distribution (cached per column)."""
         return figure_png(eda_plots.plot_distribution(self.result.column(name)))
 
+    def _distribution_png(self, name: str) -> bytes | None:
+        return None if self.result.column(name).kind == "identifier" else self.column_png(name)
+
     @instance_cache(maxsize=256)
     def target_png(self, name: str) -> bytes | None:
         """PNG of the target by bins of column ``name``; None without data or target."""
@@ -274,9 +278,13 @@ class EDAWidget(ToolkitWidget):
             cols_html.append(f'<p class="mlt-note">Charts for {len(charted)} of {len(r.columns):,} columns: the '
                              "target, columns with alerts, then those most associated with the target; the other "
                              f"{len(r.columns) - len(charted):,} are summarized in the table below.</p>")
-        for col in (c for c in r.columns if c.name in charted):
-            imgs = "" if col.kind == "identifier" else img_tag(self.column_png(col.name), f"distribution of {col.name}")
-            target_png = self.target_png(col.name)
+        shown = [c for c in r.columns if c.name in charted]
+        jobs = [job for c in shown for job in (functools.partial(self._distribution_png, c.name),
+                                               functools.partial(self.target_png, c.name))]
+        pngs = iter(run_forked(jobs))  # in forked processes for a command's report (see widgets.forked)
+        for col in shown:
+            distribution, target_png = next(pngs), next(pngs)
+            imgs = img_tag(distribution, f"distribution of {col.name}") if distribution else ""
             if target_png:
                 imgs += img_tag(target_png, f"target by {col.name}")
             cols_html.append(f"<h4>{esc(col.name)}</h4><div class='mlt-row'>{self._column_html(col.name)}"

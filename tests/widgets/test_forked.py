@@ -1,0 +1,43 @@
+"""Charts drawn in forked processes give the same bytes, in the same order, as drawn here."""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+import pytest
+
+from mltoolkit.widgets.forked import MIN_JOBS, chart_workers, run_forked
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def test_jobs_run_here_outside_chart_workers_and_in_forks_inside():
+    jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS * 2)]
+    here = run_forked(jobs)
+    assert [v for _, v in here] == list(range(MIN_JOBS * 2)) and {p for p, _ in here} == {os.getpid()}
+    with chart_workers(2):
+        forked = run_forked(jobs)
+        few = run_forked(jobs[: MIN_JOBS - 1])
+    assert [v for _, v in forked] == list(range(MIN_JOBS * 2))
+    assert os.getpid() not in {p for p, _ in forked}
+    assert {p for p, _ in few} == {os.getpid()}  # too few to be worth a process
+
+
+@pytest.mark.slow
+def test_eda_charts_are_the_same_drawn_in_forks(tmp_path):
+    import pandas as pd
+
+    from mltoolkit.eda import profile
+    from mltoolkit.widgets import EDAWidget
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b<i>"], 300), "k": rng.integers(0, 5, 300),
+                       "y": rng.integers(0, 2, 300)})
+    result = profile(df, target="y")
+    serial = EDAWidget(result, data=df).static_html()
+    with chart_workers(2):
+        forked = EDAWidget(result, data=df).static_html()
+    assert forked == serial

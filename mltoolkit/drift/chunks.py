@@ -99,6 +99,13 @@ def drift_by_chunk(
     if not profile and drift_kwargs.get("schema") is None:
         # The reference is the same for every chunk: its kinds are read once, not once per chunk.
         drift_kwargs["schema"] = infer_schema(reference[ref_cols])
+    if drift_kwargs.get("current_schema") is None:
+        # So are the batch's: a change of type shows on the whole batch, the chunks only split it in time.
+        schema = drift_kwargs.get("schema")
+        declared = {c.name: c.kind for c in (schema.columns if schema is not None else ()) if c.overridden}
+        cur_cols = [c for c in current.columns if c not in skip and c in ref_cols]
+        drift_kwargs["current_schema"] = infer_schema(current[cur_cols], overrides={
+            k: v for k, v in declared.items() if k in cur_cols})
     out = []
     for label, start, end, chunk in split_chunks(current, time_column, freq, chunk_size):
         if len(chunk) < min_rows:

@@ -270,6 +270,7 @@ def detect_drift(
     *,
     columns: Sequence[str] | None = None,
     schema: Schema | None = None,
+    current_schema: Schema | None = None,
     tests: Mapping[str, str] | None = None,
     thresholds: Mapping[str, float] | None = None,
     alpha: float = 0.05,
@@ -303,6 +304,10 @@ def detect_drift(
         Columns to compare (default: every column of either side).
     schema : Schema, optional
         Column kinds; inferred from the reference when not given.
+    current_schema : Schema, optional
+        The current data's kinds when already read (drift per chunk reads the
+        whole batch once); inferred from ``current`` otherwise, keeping the
+        kinds declared in ``schema``.
     tests : mapping, optional
         Test per column overriding the automatic choice (see
         :func:`choose_test` and :mod:`mltoolkit.drift.stats`).
@@ -409,7 +414,7 @@ def detect_drift(
     # so a real change of type shows.
     declared = {c.name: c.kind for c in (schema.columns if schema is not None else ())
                 if c.overridden and c.name in common}
-    cur_schema = infer_schema(current[common], overrides=declared)
+    cur_schema = current_schema if current_schema is not None else infer_schema(current[common], overrides=declared)
     left_out = excluded_columns(reference, common, time_column=time_column, id_columns=id_columns, keep=keep,
                                 kinds={c: ref_schema.kind(c) for c in common})
 

@@ -20,6 +20,9 @@ from mltoolkit.errors import ConfigError, DataError
 
 __all__ = ["DomainClassifierResult", "domain_classifier_drift"]
 
+#: Held-out rows permutation importance shuffles (per repeat) to rank the telling columns.
+IMPORTANCE_ROWS = 1500
+
 
 @dataclasses.dataclass(frozen=True)
 class DomainClassifierResult:
@@ -119,7 +122,10 @@ def domain_classifier_drift(
     with threadpool_limits(1, user_api="openmp"):
         model.fit(X_train, y_train)
         auc = float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
-        imp = permutation_importance(model, X_test, y_test, scoring="roc_auc", n_repeats=3, random_state=seed)
+        # Which columns tell the two apart is read on at most IMPORTANCE_ROWS held-out rows (per shuffle):
+        # the ranking of the telling columns holds, at half the predictions' cost or less.
+        imp = permutation_importance(model, X_test, y_test, scoring="roc_auc", n_repeats=3, random_state=seed,
+                                     max_samples=min(1.0, IMPORTANCE_ROWS / len(X_test)))
     order = np.argsort(-imp.importances_mean)
     top = tuple((str(X.columns[i]), float(imp.importances_mean[i])) for i in order[:10] if imp.importances_mean[i] > 0)
     return DomainClassifierResult(roc_auc=auc, threshold=threshold, drifted=auc >= threshold, top_features=top,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -36,15 +35,6 @@ def project(tmp_path_factory):
         train_stage(card, candidates=["linear"], time_budget_s=0, track=False)
         evaluate_stage(card, importance_repeats=0)
     return root, card
-
-
-@pytest.fixture
-def work(project, tmp_path, monkeypatch):
-    root, card = project
-    for name in ("data", "models", "artifacts"):
-        shutil.copytree(root / name, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    return card
 
 
 def _steps(card, new_data, *, track=False, **options):

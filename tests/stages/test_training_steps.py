@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -35,15 +34,6 @@ def project(tmp_path_factory):
         collect_data("demo://trial_conversion?rows=800", card)
         prepare_data(card)
     return root, card
-
-
-@pytest.fixture
-def work(project, tmp_path, monkeypatch):
-    root, card = project
-    for name in ("data", "models", "artifacts"):
-        shutil.copytree(root / name, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    return card
 
 
 def _without_times(record: dict) -> dict:

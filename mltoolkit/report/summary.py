@@ -14,12 +14,13 @@ them (whichever exist) and turns them into a few statuses in plain language:
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import data_version, read_artifact
+from mltoolkit.monitor.alert_groups import group_alerts
+from mltoolkit.monitor.alerts import MonitoringAlert
 from mltoolkit.pipeline.run import RunRecord, read_run
 
 __all__ = ["KPI", "ExecutiveSummary", "collect_summary"]
@@ -139,9 +140,11 @@ def collect_summary(run_dir: str | Path, record: RunRecord | None = None) -> Exe
     alerts = read_artifact(art, "alerts")
     if alerts is not None:
         critical = sum(1 for a in alerts.alerts if a.get("severity") == "critical")
+        findings = len(group_alerts([MonitoringAlert(**a) for a in alerts.alerts]))  # as the reports show them
+        detail = ", ".join(part for part in (f"{findings} findings" if findings < len(alerts.alerts) else "",
+                                             f"{critical} critical" if critical else "") if part)
         kpis.append(KPI("Open alerts", str(len(alerts.alerts)), "target: none open",
-                        "pass" if not alerts.alerts else ("fail" if critical else "warn"),
-                        f"{critical} critical" if critical else ""))
+                        "pass" if not alerts.alerts else ("fail" if critical else "warn"), detail))
         if alerts.recommendation:
             advice.append(alerts.recommendation)
     retraining = read_artifact(art, "retraining")

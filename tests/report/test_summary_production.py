@@ -62,3 +62,16 @@ def test_drift_card_names_drifted_features_and_the_target_apart(tmp_path):
     card = next(k for k in summary.kpis if k.label == "Data drift")
     assert card.detail == "drifted: a"  # the target has its own sentence in the recommendation
     assert "target 'y'" in summary.recommendation
+
+
+def test_alerts_card_counts_findings_as_the_report_groups_them(tmp_path):
+    from mltoolkit.monitor import MonitoringAlert, write_alerts
+
+    alerts = [MonitoringAlert("performance_drop", None, 0.5, 0.8, s, f"drop in {w}", w)
+              for s, w in (("critical", "w1"), ("warning", "w2"), ("critical", "w3"))]
+    alerts.append(MonitoringAlert("column_drift", "a", 0.3, 0.1, "warning", "'a' drifted"))
+    write_alerts(tmp_path / "artifacts" / "alerts.json", alerts)
+    record = RunRecord(run_id="r1", directory=str(tmp_path), created="2026-04-01T08:00:00", project="P",
+                       status="succeeded", stages=[], config={}, versions={})
+    kpi = next(k for k in collect_summary(tmp_path, record).kpis if k.label == "Open alerts")
+    assert (kpi.value, kpi.status, kpi.detail) == ("4", "fail", "2 findings, 2 critical")

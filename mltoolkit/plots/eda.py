@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
+from matplotlib.ticker import MaxNLocator
 
 from mltoolkit.eda.result import ColumnProfile, CorrelationMatrix, ProfileResult
 from mltoolkit.plots.style import COLORS, SMALL, WIDE, style_context
@@ -292,6 +293,9 @@ def plot_feature_vs_target(summary: "FeatureTargetSummary", ax: Axes | None = No
         _bars(ax2, x, summary.counts, facecolor=COLORS["grid"])
         ax2.set_ylabel("rows", color=COLORS["reference"])
         ax2.grid(False)
+        # Few ticks on both sides: two scales of seven ticks each crowd a small chart (and each tick costs drawing).
+        ax2.yaxis.set_major_locator(MaxNLocator(4))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.set_zorder(ax2.get_zorder() + 1)
         ax.patch.set_visible(False)
         values = [np.nan if v is None else v for v in summary.target_values]

@@ -21,6 +21,10 @@ SORT_KEYS = {
 }
 
 
+def _scores_png(result: DriftResult) -> bytes:
+    return figure_png(drift_plots.plot_drift_scores(result))
+
+
 def _summary_html(result: DriftResult) -> str:
     verdict = badge("dataset drift", "critical") if result.dataset_drift else badge("no dataset drift", "good")
     target = ""
@@ -131,14 +135,16 @@ class DriftWidget(ToolkitWidget):
     # --- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:
         r = self.result
-        parts = [section("Drift summary", _summary_html(r) + img_tag(drift_plots.plot_drift_scores(r), "drift by column"))]
+        shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
+        shown = shown[: self.max_static_columns]
+        # All the charts in one batch: a command's report draws them in forked processes (see widgets.forked).
+        jobs = [functools.partial(_scores_png, r)] + [functools.partial(self.column_png, c.column, True) for c in shown]
+        scores, *pngs = run_forked(jobs)
+        parts = [section("Drift summary", _summary_html(r) + img_tag(scores, "drift by column"))]
         if r.schema_changes:
             parts.append(section("Schema changes", table([(s.change.replace("_", " "), s.column, s.detail)
                                                           for s in r.schema_changes], ["Change", "Column", "Detail"])))
         parts.append(section("Columns", drift_rows(r)))
-        shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
-        shown = shown[: self.max_static_columns]
-        pngs = run_forked([functools.partial(self.column_png, c.column, True) for c in shown])  # see widgets.forked
         imgs = "".join(img_tag(png, f"{c.column}: reference vs current") for c, png in zip(shown, pngs))
         more = len(shown) - self.max_static_columns
         note = f'<p class="mlt-note">{more} more columns are in the table above.</p>' if more > 0 else ""

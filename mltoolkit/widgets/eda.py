@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import ipywidgets as W
 import pandas as pd
+from matplotlib.figure import Figure
 
 from mltoolkit.eda.feature_target import feature_vs_target
 from mltoolkit.eda.result import ColumnProfile, ProfileResult
@@ -38,6 +40,11 @@ def chart_order(result: ProfileResult) -> list[str]:
     if result.target is not None and result.target.column in rank:
         rank[result.target.column] = (0, 0.0, 0)
     return sorted(rank, key=rank.__getitem__)
+
+
+def _png(plot: Callable[..., Figure], *args: object) -> bytes:
+    """``plot(*args)`` as PNG bytes (a job :func:`~mltoolkit.widgets.forked.run_forked` can run in a fork)."""
+    return figure_png(plot(*args))
 
 
 def _typical(col: ColumnProfile) -> str:
@@ -244,13 +251,20 @@ class EDAWidget(ToolkitWidget):
         self.target_plot.layout.display = None if target_png else "none"
 
     # --- static view ----------------------------------------------------------------------------
-    def _correlations_html(self) -> str:
+    def _correlation_charts(self) -> list[tuple[str, functools.partial]]:
+        """(alt text, job drawing the PNG) of the correlation tab's charts."""
         r = self.result
-        methods = [m.method for m in r.correlations.matrices if len(m.columns) >= 2]
-        parts = [img_tag(eda_plots.plot_correlation_heatmap(r, m), f"{m} correlation heatmap") for m in methods[:2]]
+        methods = [m.method for m in r.correlations.matrices if len(m.columns) >= 2][:2]
+        charts = [(f"{m} correlation heatmap", m) for m in methods]
         if not methods and r.correlations.top_pairs:
-            parts.append(img_tag(eda_plots.plot_correlation_heatmap(r, r.correlations.top_pairs[0].method),
-                                 "strongest correlated pairs"))
+            charts = [("strongest correlated pairs", r.correlations.top_pairs[0].method)]
+        return [(alt, functools.partial(_png, eda_plots.plot_correlation_heatmap, r, m)) for alt, m in charts]
+
+    def _correlations_html(self, pngs: list[bytes] | None = None) -> str:
+        r = self.result
+        charts = self._correlation_charts()
+        drawn = pngs if pngs is not None else [job() for _, job in charts]
+        parts = [img_tag(png, alt) for (alt, _), png in zip(charts, drawn)]
         pairs = r.correlations.top_pairs[:15]
         rows = [(p.a, p.b, p.method.replace("_", " "), format_number(p.value)) for p in pairs]
         table_html = table(rows, ["Column", "Column", "Measure", "Value"], numeric=[False, False, False, True]) \
@@ -258,30 +272,43 @@ class EDAWidget(ToolkitWidget):
         return (f'<div class="mlt-row">{"".join(parts)}</div><h4>Strongest pairs</h4>{table_html}'
                 + _notes_html(r.correlations.notes))
 
-    def _target_html(self) -> str:
+    def _target_charts(self) -> list[tuple[str, functools.partial]]:
+        r = self.result
+        return [("target balance", functools.partial(_png, eda_plots.plot_target_balance, r)),
+                ("association with target", functools.partial(_png, eda_plots.plot_target_associations, r))]
+
+    def _target_html(self, pngs: list[bytes] | None = None) -> str:
         r = self.result
         t = r.target
+        charts = self._target_charts()
+        drawn = pngs if pngs is not None else [job() for _, job in charts]
         rows = [(a.feature, a.method.replace("_", " "), format_number(a.value)) for a in t.associations[:20]]
-        return (f'<div class="mlt-row">{img_tag(eda_plots.plot_target_balance(r), "target balance")}'
-                f'{img_tag(eda_plots.plot_target_associations(r), "association with target")}</div>'
+        return (f'<div class="mlt-row">{"".join(img_tag(png, alt) for (alt, _), png in zip(charts, drawn))}</div>'
                 + table(rows, ["Feature", "Measure", "Association"], numeric=[False, False, True]))
 
     def static_html(self) -> str:
         r = self.result
+        charted = set(chart_order(r)[: self.max_static_columns])
+        shown = [c for c in r.columns if c.name in charted]
+        # Every chart of the report is one job: a command's report draws them in forked processes (widgets.forked).
+        corr_charts = self._correlation_charts()
+        target_charts = self._target_charts() if r.target is not None else []
+        # The larger charts first, so that no process is left drawing one while the others are done.
+        jobs = [functools.partial(_png, eda_plots.plot_missing, r)] + [job for _, job in corr_charts + target_charts]
+        jobs += [job for c in shown for job in (functools.partial(self._distribution_png, c.name),
+                                                functools.partial(self.target_png, c.name))]
+        pngs = iter(run_forked(jobs))
+        missing = next(pngs)
+        corr_pngs, target_pngs = [next(pngs) for _ in corr_charts], [next(pngs) for _ in target_charts]
         parts = [section("Overview", '<div class="mlt-row">' + table(overview_rows(r), ["", ""])
-                         + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>"
+                         + img_tag(missing, "missing values per column") + "</div>"
                          + _notes_html(r.notes)),
                  section(f"Alerts ({len(r.alerts)})", _alerts_html(r))]
         cols_html = []
-        charted = set(chart_order(r)[: self.max_static_columns])
         if len(charted) < len(r.columns):
             cols_html.append(f'<p class="mlt-note">Charts for {len(charted)} of {len(r.columns):,} columns: the '
                              "target, columns with alerts, then those most associated with the target; the other "
                              f"{len(r.columns) - len(charted):,} are summarized in the table below.</p>")
-        shown = [c for c in r.columns if c.name in charted]
-        jobs = [job for c in shown for job in (functools.partial(self._distribution_png, c.name),
-                                               functools.partial(self.target_png, c.name))]
-        pngs = iter(run_forked(jobs))  # in forked processes for a command's report (see widgets.forked)
         for col in shown:
             distribution, target_png = next(pngs), next(pngs)
             imgs = img_tag(distribution, f"distribution of {col.name}") if distribution else ""
@@ -297,9 +324,9 @@ class EDAWidget(ToolkitWidget):
                              + table(rows, ["Column", "Kind", "Missing", "Distinct", "Mean or most frequent"],
                                      numeric=[False, False, True, True, True]))
         parts.append(section("Columns", "".join(cols_html)))
-        parts.append(section("Correlations", self._correlations_html()))
+        parts.append(section("Correlations", self._correlations_html(corr_pngs)))
         if r.target is not None:
-            parts.append(section(f"Target: {r.target.column}", self._target_html()))
+            parts.append(section(f"Target: {r.target.column}", self._target_html(target_pngs)))
         return "".join(parts)
 
 

@@ -26,3 +26,24 @@ def lazy_exports(package: str, namespace: dict[str, Any],
         return sorted({*namespace, *exports})
 
     return __getattr__, __dir__
+
+
+class LazyModule:
+    """A module imported on its first attribute lookup (``W = LazyModule("ipywidgets")``; ``W.HTML`` imports it).
+
+    For a library only some paths use: a report written from a command draws
+    the widgets' static HTML and never needs ipywidgets (nor the IPython it
+    imports). Not placed in ``sys.modules``: other code importing the library
+    gets the real module, imported then.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self._name)
+        self.__dict__.update(vars(module))  # later lookups find the names here, without this hook
+        return getattr(module, attr)
+
+    def __repr__(self) -> str:
+        return f"<module {self._name!r}, imported on first use>"

@@ -13,7 +13,9 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import ipywidgets as W
+from mltoolkit._lazy import LazyModule
+
+W = LazyModule("ipywidgets")  # imported when a live view is built, not for a report's static HTML
 
 from mltoolkit.widgets.html import WIDGET_CSS, wrap
 

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import functools
 
-import ipywidgets as W
-
 from mltoolkit.drift.result import DriftResult
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
+from mltoolkit.widgets.base import (
+    ToolkitWidget,
+    W,
+    instance_cache,
+    png_image,
+    prefetch_when_idle,
+)
 from mltoolkit.widgets.forked import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 

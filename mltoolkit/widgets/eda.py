@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-import ipywidgets as W
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -12,7 +11,13 @@ from mltoolkit.eda.feature_target import feature_vs_target
 from mltoolkit.eda.result import ColumnProfile, ProfileResult
 from mltoolkit.plots import eda as eda_plots
 from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image, prefetch_when_idle
+from mltoolkit.widgets.base import (
+    ToolkitWidget,
+    W,
+    instance_cache,
+    png_image,
+    prefetch_when_idle,
+)
 from mltoolkit.widgets.forked import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 

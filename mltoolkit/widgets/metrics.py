@@ -10,19 +10,16 @@ import functools
 import io
 from typing import Any
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from mltoolkit.plots.style import style_context
-
 from mltoolkit.evaluate.curves import ThresholdCurves
 from mltoolkit.evaluate.slices import SliceResult
 from mltoolkit.plots import metrics as metric_plots
-from mltoolkit.plots.style import format_number, format_share
-from mltoolkit.widgets.base import ToolkitWidget, instance_cache, png_image
+from mltoolkit.plots.style import format_number, format_share, style_context
+from mltoolkit.widgets.base import ToolkitWidget, W, instance_cache, png_image
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section
 
 __all__ = ["MetricsWidget", "metrics_panel_html", "slice_table_html"]

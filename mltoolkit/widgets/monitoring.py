@@ -1,15 +1,13 @@
 """Monitoring summary: the recommendation, alerts, multivariate drift and performance at a glance."""
 from __future__ import annotations
 
-import ipywidgets as W
-
 from mltoolkit.monitor.alert_groups import group_alerts
 from mltoolkit.monitor.performance import ChunkPerformance, ProductionPerformance
 from mltoolkit.monitor.run import MonitoringReport
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.performance import plot_performance_over_time
 from mltoolkit.plots.style import format_number
-from mltoolkit.widgets.base import ToolkitWidget, png_image
+from mltoolkit.widgets.base import ToolkitWidget, W, png_image
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["MonitoringSummary", "PerformanceWidget", "performance_html", "chunk_table"]

@@ -1,10 +1,8 @@
 """Views of the monitoring stage's result: the monitoring summary and drift explorer, or why monitoring did not run."""
 from __future__ import annotations
 
-import ipywidgets as W
-
 from mltoolkit.stages.monitoring import MonitoringStageResult
-from mltoolkit.widgets.base import ToolkitWidget
+from mltoolkit.widgets.base import ToolkitWidget, W
 from mltoolkit.widgets.drift import DriftWidget
 from mltoolkit.widgets.html import badge, esc, section
 from mltoolkit.widgets.monitoring import MonitoringSummary, PerformanceWidget

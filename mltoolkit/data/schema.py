@@ -171,12 +171,13 @@ def infer_schema(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) -
                 parameter="overrides", column=name,
             )
     cols = []
+    sampler = _Sampler()
     for name in df.columns:
         series = df[name]
         if name in overrides:
             cols.append(ColumnSchema(str(name), overrides[name], str(series.dtype), overridden=True))
         else:
-            cols.append(_infer_column(str(name), series))
+            cols.append(_infer_column(str(name), series, sampler))
     return Schema(tuple(cols))
 
 
@@ -192,7 +193,7 @@ def check_unique_columns(df: pd.DataFrame, source: str | None = None) -> None:
         )
 
 
-def _infer_column(name: str, s: pd.Series) -> ColumnSchema:
+def _infer_column(name: str, s: pd.Series, sampler: _Sampler | None = None) -> ColumnSchema:
     dtype = s.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return ColumnSchema(name, "boolean", str(dtype))
@@ -202,14 +203,28 @@ def _infer_column(name: str, s: pd.Series) -> ColumnSchema:
         return ColumnSchema(name, "categorical", str(dtype))
     if pd.api.types.is_numeric_dtype(dtype):
         return ColumnSchema(name, _infer_numeric(name, s), str(dtype))
-    return _infer_strings(name, s)
+    return _infer_strings(name, s, sampler or _Sampler())
 
 
-def _nonnull_sample(s: pd.Series) -> pd.Series:
-    values = s.dropna()
-    if len(values) > _SAMPLE:
-        values = values.sample(_SAMPLE, random_state=0)
-    return values
+class _Sampler:
+    """Up to :data:`_SAMPLE` non-missing values of a column, the rows ``Series.sample(random_state=0)`` picks.
+
+    Those rows depend only on the number of values (a permutation of all of
+    them, drawn by ``RandomState(0).choice``), so the columns of one table share
+    one draw instead of permuting a million positions per column.
+    """
+
+    def __init__(self) -> None:
+        self._positions: dict[int, np.ndarray] = {}
+
+    def __call__(self, s: pd.Series) -> pd.Series:
+        values = s.dropna() if s.hasnans else s
+        n = len(values)
+        if n <= _SAMPLE:
+            return values
+        if n not in self._positions:
+            self._positions[n] = np.random.RandomState(0).choice(n, size=_SAMPLE, replace=False).astype(np.intp)
+        return values.take(self._positions[n])
 
 
 def _infer_numeric(name: str, s: pd.Series) -> str:
@@ -232,39 +247,52 @@ def _looks_like_id_name(name: str) -> bool:
     return lowered == "id" or lowered.endswith(("_id", "id", "_key", "uuid"))
 
 
-def _infer_strings(name: str, s: pd.Series) -> ColumnSchema:
+def _infer_strings(name: str, s: pd.Series, sampler: _Sampler) -> ColumnSchema:
     dtype = str(s.dtype)
-    sample = _nonnull_sample(s)
+    sample = sampler(s)
     if sample.empty:
         return ColumnSchema(name, "categorical", dtype)
     as_str = sample.astype(str)
     # The sample decides cheaply; the whole column must agree (a rare "maybe" outside the sample is not a boolean).
     if _is_boolean_text(as_str) and _is_boolean_text(s.dropna().astype(str)):
         return ColumnSchema(name, "boolean", dtype)
-    types = sample.map(type)
-    has_non_str = (types != str).any()
-    numeric = pd.to_numeric(as_str, errors="coerce")
-    numeric_share = float(numeric.notna().mean())
-    mixed = bool(has_non_str and (types == str).any()) or (0.0 < numeric_share < 1.0 and numeric_share >= 0.05)
+    if isinstance(s.dtype, pd.StringDtype):
+        has_non_str = mixed_objects = False
+    else:
+        types = sample.map(type)
+        has_non_str = bool((types != str).any())
+        mixed_objects = has_non_str and bool((types == str).any())
+    # Shares and means over the sample, read off its distinct strings weighted by their counts (sums of
+    # whole numbers: the same values as over every sampled string, for a fraction of the string work).
+    counts = as_str.value_counts(sort=False)
+    distinct = counts.index.to_series(index=None)
+    weights = counts.to_numpy(dtype=np.float64)
+    n_sample = len(as_str)
+
+    def share(flags: pd.Series) -> float:
+        return float(np.dot(flags.to_numpy(dtype=np.float64), weights)) / n_sample
+
+    numeric_share = share(pd.to_numeric(distinct, errors="coerce").notna())
+    mixed = mixed_objects or (0.0 < numeric_share < 1.0 and numeric_share >= 0.05)
     if numeric_share == 1.0:
         # Numbers stored as text (for example read with dtype=str).
         return ColumnSchema(name, "numeric", dtype)
-    if numeric_share < 0.5 and as_str.str.contains(r"\d", regex=True).mean() > 0.9:
+    if numeric_share < 0.5 and share(distinct.str.contains(r"\d", regex=True)) > 0.9:
         reading = _read_dates(as_str)
         if reading is not None:
             return ColumnSchema(name, "datetime", dtype, mixed, datetime_format=reading.format,
                                 day_month_ambiguous=reading.ambiguous, notes=reading.notes)
     # A sample looks at least as distinct as the whole column, so only a
     # sample that looks all-distinct needs the (costlier) count over every row.
-    distinct_ratio = as_str.nunique() / len(as_str)
+    distinct_ratio = len(counts) / n_sample
     if distinct_ratio > 0.95:
         nonnull = s.dropna()
         distinct_ratio = nonnull.nunique() / len(nonnull)
-    lengths = as_str.str.len()
-    words = as_str.str.count(r"\s+") + 1
-    if lengths.mean() > 40 or words.mean() > 5:
+    mean_length = share(distinct.str.len())
+    mean_words = share(distinct.str.count(r"\s+") + 1)
+    if mean_length > 40 or mean_words > 5:
         return ColumnSchema(name, "text", dtype, mixed)
-    if distinct_ratio > 0.95 and len(as_str) >= 20 and (words.mean() <= 1.5 or _looks_like_id_name(name)):
+    if distinct_ratio > 0.95 and n_sample >= 20 and (mean_words <= 1.5 or _looks_like_id_name(name)):
         return ColumnSchema(name, "identifier", dtype, mixed)
     return ColumnSchema(name, "categorical", dtype, mixed)
 

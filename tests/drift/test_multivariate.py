@@ -1,0 +1,41 @@
+"""The domain classifier's permutation importance and AUC, checked against scikit-learn's own."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
+
+from mltoolkit.drift.multivariate import _permutation_importance, _roc_auc
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[HistGradientBoostingClassifier, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    n = 1200
+    X = np.c_[rng.normal(size=n), rng.integers(0, 4, n), rng.normal(size=n), rng.integers(0, 3, n).astype(float)]
+    X[rng.random(n) < 0.05, 0] = np.nan
+    y = (X[:, 0] + (X[:, 1] == 2) + rng.normal(size=n) > 0.5).astype(float)
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0,
+                                           categorical_features=[False, True, False, True]).fit(X[:800], y[:800])
+    return model, X[800:], y[800:]
+
+
+def test_roc_auc_of_many_rows_matches_sklearn_with_ties():
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.4).astype(float)
+    scores = rng.normal(size=(5, 300)).round(1)  # many ties
+    assert _roc_auc(y, scores) == pytest.approx([roc_auc_score(y, row) for row in scores], abs=1e-12)
+
+
+@pytest.mark.parametrize("max_samples, max_cells", [(400, 2_000_000), (250, 2_000_000), (250, 1_000), (250, 1)])
+def test_permutation_importance_matches_sklearn(fitted, max_samples, max_cells):
+    model, X, y = fitted
+    expected = permutation_importance(model, X, y, scoring="roc_auc", n_repeats=3, random_state=0,
+                                      max_samples=max_samples).importances_mean
+    baseline = roc_auc_score(y, model.decision_function(X))
+    ours = _permutation_importance(model, X, y, baseline, n_repeats=3, seed=0, max_samples=max_samples,
+                                   max_cells=max_cells)
+    assert ours == pytest.approx(expected, abs=1e-12)
+    assert ours[0] > 0.05 and ours[1] > 0.01 and abs(ours[2]) < 0.02  # the columns the labels follow tell

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mltoolkit.report._nbformat import nbformat
-from mltoolkit.report.render import render_report
+from mltoolkit.report.render import prepare_renderer, render_report
 
 __all__ = ["profile_report", "drift_report", "streamed_profile_report", "notebook_with_views", "DriftReport"]
 
@@ -194,7 +195,8 @@ def profile_report(data: str, out: str | Path, *, target: str | None = None, tab
                                   profile_json=json_out, progress=progress)
         from mltoolkit.widgets.forked import chart_workers
 
-        with chart_workers():  # this process writes the report and exits: charts may be drawn in forks
+        # This process writes the report and exits: charts may be drawn in forks, while it readies the renderer.
+        with chart_workers(meanwhile=functools.partial(prepare_renderer, "eda")):
             nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
         return render_report(nb, out, template="eda", title=title,
                              meta=_profile_meta(data, result.overview, result.fingerprint))
@@ -283,7 +285,7 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
                                        output_dir=artifacts, progress=progress)
             from mltoolkit.widgets.forked import chart_workers
 
-            with chart_workers():  # this process writes the report and exits: charts may be drawn in forks
+            with chart_workers(meanwhile=functools.partial(prepare_renderer, "drift")):  # as in profile_report
                 source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:

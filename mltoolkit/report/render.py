@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,12 +11,76 @@ from typing import Any
 from mltoolkit import __version__
 from mltoolkit._resources import templates_dir
 from mltoolkit.errors import ConfigError, DataError
-from mltoolkit.report._nbformat import nbformat  # before nbconvert, which imports nbformat too
+from mltoolkit.report._nbformat import (
+    nbformat,  # before nbconvert, which imports nbformat too
+)
 
-__all__ = ["render_report", "available_templates"]
+__all__ = ["available_templates", "prepare_renderer", "render_report"]
 
 # Static formats only: no widget views or JavaScript (mail clients run none).
 _DISPLAY_PRIORITY = ["text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain"]
+
+
+class _Unparsed(str):
+    """Stands in for BeautifulSoup in the last pass of nbconvert's HTML exporter (see :func:`_export`)."""
+
+    def __new__(cls, markup: str, features: str | None = None) -> _Unparsed:  # BeautifulSoup's call
+        return super().__new__(cls, markup)
+
+    def select(self, selector: str) -> list[Any]:  # nothing to fix in our templates' pages
+        return []
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+def _export(exporter: Any, nb: nbformat.NotebookNode, resources: dict[str, Any]) -> str:
+    """``exporter.from_notebook_node(nb)``, less the exporter's accessibility pass, which our pages do not need.
+
+    nbconvert's ``HTMLExporter`` parses the finished page again with
+    BeautifulSoup to give images without alt text a placeholder and JupyterLab's
+    cell elements a tab stop, then prints it back: a tenth of a second for a
+    report, mostly compiling CSS selectors. mltoolkit's templates give every
+    image its alt text and have no JupyterLab cell elements, so the pass
+    changes nothing but costs time.
+    """
+    import nbconvert.exporters.html as html_module
+
+    with _EXPORT_LOCK:
+        real = getattr(html_module, "BeautifulSoup", None)
+        if real is None:  # another nbconvert: let it do what it does
+            return exporter.from_notebook_node(nb, resources=resources)[0]
+        html_module.BeautifulSoup = _Unparsed
+        try:
+            return str(exporter.from_notebook_node(nb, resources=resources)[0])
+        finally:
+            html_module.BeautifulSoup = real
+
+
+@functools.cache
+def _exporter(template: str) -> Any:
+    """The nbconvert exporter of one template, its Jinja template compiled (once per process)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.NbConvertBase.display_data_priority = _DISPLAY_PRIORITY  # read by the output filters
+    config.HTMLExporter.exclude_input = template != "technical"
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=config, template_name=template, extra_template_basedirs=[str(templates_dir())])
+    exporter.template  # noqa: B018 - loads and compiles the Jinja template now
+    return exporter
+
+
+def prepare_renderer(template: str) -> None:
+    """Import nbconvert and compile ``template`` now, for a process with a moment to spare before rendering.
+
+    A command drawing its charts in forked processes calls this first (see
+    :func:`mltoolkit.widgets.forked.chart_workers`): its children draw while it
+    prepares, and :func:`render_report` then finds the renderer ready.
+    """
+    _exporter(template)
 
 
 def available_templates() -> list[str]:
@@ -56,9 +122,6 @@ def render_report(
     pathlib.Path
         The written report.
     """
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     out = Path(out)
     if template not in available_templates():
         raise ConfigError(f"unknown report template {template!r}; templates are: {', '.join(available_templates())}",
@@ -71,13 +134,7 @@ def render_report(
             raise DataError(f"notebook {path} does not exist; run the stage first", path=str(path))
         nb, name = nbformat.read(path, as_version=4), path.stem
     nb.metadata.pop("widgets", None)  # live widget state: useless without JavaScript, and large
-    config = Config()
-    config.NbConvertBase.display_data_priority = _DISPLAY_PRIORITY  # read by the output filters
-    config.HTMLExporter.exclude_input = template != "technical"
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=config, template_name=template,
-                            extra_template_basedirs=[str(templates_dir())])
+    exporter = _exporter(template)
     now = _dt.datetime.now().astimezone()
     resources = {"mltoolkit": {
         "title": title or name.replace("_", " "),
@@ -88,7 +145,7 @@ def render_report(
         "summary": None,
         **dict(extra or {}),
     }}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = _export(exporter, nb, resources)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
     tmp.write_text(body, encoding="utf-8")

@@ -30,18 +30,32 @@ _WORKERS: contextvars.ContextVar[int] = contextvars.ContextVar("mltoolkit_chart_
 _MISSING = object()
 
 
+_MEANWHILE: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar("mltoolkit_meanwhile",
+                                                                                              default=None)
+
+
 @contextlib.contextmanager
-def chart_workers(workers: int | None = None) -> Iterator[int]:
+def chart_workers(workers: int | None = None, *, meanwhile: Callable[[], object] | None = None) -> Iterator[int]:
     """Within the block, :func:`run_forked` may use up to ``workers`` processes, this one included.
 
-    The default is the usable cores, at most 4.
+    Parameters
+    ----------
+    workers : int, optional
+        Default: the usable cores, at most 4.
+    meanwhile : callable, optional
+        Work this process does once its first children are started, before it
+        takes jobs itself (preparing what comes after the charts, such as
+        the report renderer). Not called when no child is started: it is work
+        that would be done later anyway.
     """
     n = workers if workers is not None else min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                                 else os.cpu_count() or 1, 4)
     token = _WORKERS.set(max(1, int(n)))
+    pending = _MEANWHILE.set([meanwhile] if meanwhile is not None else [])
     try:
         yield _WORKERS.get()
     finally:
+        _MEANWHILE.reset(pending)
         _WORKERS.reset(token)
 
 
@@ -95,7 +109,10 @@ def run_forked(jobs: Sequence[Callable[[], T]]) -> list[T]:
         send.close()
         children.append((proc, receive))
     results: list[Any] = [_MISSING] * len(jobs)
+    meanwhile = _MEANWHILE.get() or []
     try:
+        while meanwhile:  # the children draw while this process prepares what comes next
+            meanwhile.pop()()
         for index in _claimed(counter, len(jobs)):
             results[index] = jobs[index]()
     finally:

@@ -41,5 +41,5 @@ def test_drift_html_report_is_small_static_and_shows_planted_drift(tmp_path):
     html = out.read_text()
     assert out.stat().st_size < 2**20 and "<script" not in html.lower()
     for col in ("days_in_trial", "location", "website_visits"):
-        assert f"'{col}' drifted" in html
+        assert f"&#x27;{col}&#x27; drifted" in html
     assert "Retrain the model" in html and "Drift over time" in html

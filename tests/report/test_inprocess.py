@@ -28,7 +28,7 @@ def test_profile_report_escapes_column_names_and_runs_no_script(table, tmp_path)
     out = profile_report(str(table), tmp_path / "eda.html", target="converted", json_out=tmp_path / "p.json")
     html = out.read_text(encoding="utf-8")
     assert ODD not in html
-    assert '&lt;b class="x"&gt;role &amp; "rank"&lt;/b&gt;' in html  # nbconvert re-serializes: quotes stay text
+    assert "&lt;b class=&quot;x&quot;&gt;role &amp; &quot;rank&quot;&lt;/b&gt;" in html  # escaped, quotes too
     assert "<script" not in html.lower()
     assert json.loads((tmp_path / "p.json").read_text())["overview"]["n_rows"] == 600
 
@@ -68,7 +68,7 @@ def test_drift_report_shows_drift_escaped_and_static(pair, tmp_path):
     report = drift_report(str(ref), str(cur), tmp_path / "drift.html", target="converted", time_column="signup_date",
                           json_out=tmp_path / "d.json")
     html = report.path.read_text(encoding="utf-8")
-    assert ODD not in html and '&lt;b class="x"&gt;' in html
+    assert ODD not in html and "&lt;b class=&quot;x&quot;&gt;" in html
     assert "<script" not in html.lower()
     assert report.drift.n_drifted > 0
     assert "Drift by feature" in html and "Recommendation" in html and "Distributions: reference vs current" in html

@@ -66,3 +66,11 @@ def test_unknown_template_lists_templates(tmp_path):
     with pytest.raises(ConfigError, match="eda"):
         render_report(_executed_notebook(tmp_path / "nb.ipynb"), tmp_path / "r.html", template="nope")
     assert "eda" in available_templates()
+
+
+def test_every_image_has_alt_text_without_nbconvert_adding_it(tmp_path):
+    """nbconvert's HTMLExporter adds a placeholder alt text in a pass mltoolkit skips: the templates give it."""
+    html = render_report(_executed_notebook(tmp_path / "nb.ipynb"), tmp_path / "r.html").read_text()
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert images and all(re.search(r'\balt="[^"]+"', tag) for tag in images)
+    assert "No description has been provided" not in html

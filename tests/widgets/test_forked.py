@@ -61,3 +61,15 @@ def test_an_error_is_raised_here():
     jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS)] + [functools.partial(int, "not a number")]
     with chart_workers(2), pytest.raises(ValueError, match="not a number"):
         run_forked(jobs)
+
+
+def test_meanwhile_runs_here_once_children_are_started():
+    seen = []
+    jobs = [functools.partial(_pid_and, i, 0.02) for i in range(MIN_JOBS * 2)]
+    with chart_workers(2, meanwhile=lambda: seen.append(os.getpid())):
+        assert [v for _, v in run_forked(jobs)] == list(range(MIN_JOBS * 2))
+        run_forked(jobs)
+    assert seen == [os.getpid()]  # once, here
+    with chart_workers(1, meanwhile=lambda: seen.append("serial")):
+        run_forked(jobs)
+    assert seen == [os.getpid()]  # no child started: left for later

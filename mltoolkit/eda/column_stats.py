@@ -24,14 +24,18 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _SECONDS_PER_DAY = 86400.0
 
 
+def _float_values(s: pd.Series) -> np.ndarray:
+    """Column as float64 with missing values as NaN, possibly a read-only view of pandas' own buffer."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64").to_numpy()
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def as_float_array(s: pd.Series) -> np.ndarray:
     """Column as float64 with missing values as NaN (booleans as 0/1, text coerced)."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        arr = s.astype("float64").to_numpy()
-    elif pd.api.types.is_numeric_dtype(s.dtype):
-        arr = s.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    arr = _float_values(s)
     # pandas may hand out a read-only view of its own buffer; callers mask in place.
     return arr if arr.flags.writeable else arr.copy()
 
@@ -45,7 +49,7 @@ def float_block(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     """Columns ``names`` as one float64 matrix in column-major order (each column contiguous), missing as NaN."""
     out = np.empty((len(data), len(names)), dtype=np.float64, order="F")
     for j, name in enumerate(names):
-        out[:, j] = as_float_array(data[name])
+        out[:, j] = _float_values(data[name])  # copied into the block: a view of pandas' buffer will do
     return out
 
 
@@ -156,7 +160,7 @@ def numeric_block_profiles(data: pd.DataFrame, names: list[str], X: np.ndarray, 
 
 def categorical_stats(codes: np.ndarray, uniques: pd.Index | np.ndarray, top: int = 20) -> CategoricalStats:
     """Frequencies from ``pandas.factorize`` output (code -1 = missing)."""
-    present = codes[codes >= 0]
+    present = codes[codes >= 0] if codes.size and codes.min() < 0 else codes
     counts = np.bincount(present, minlength=len(uniques))
     total = int(present.size)
     k = min(top, len(counts))
@@ -196,6 +200,36 @@ def _datetime_stats(s: pd.Series, bins: int) -> DatetimeStats:
     )
 
 
+def _datetime_profile(s: pd.Series, bins: int) -> tuple[int, int, DatetimeStats]:
+    """Missing count, distinct count and statistics of a datetime64 column from one sort of its integers.
+
+    The same numbers as :func:`pandas.factorize` (distinct and missing) and
+    :func:`_datetime_stats` give, without a hash table: NaT is the smallest
+    integer, so it sorts first, and the distinct seconds are the changes along
+    the sorted values.
+    """
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = np.sort(s.to_numpy().view(np.int64))
+    n_missing = int(np.searchsorted(values, np.iinfo(np.int64).min, side="right"))
+    valid = values[n_missing:]
+    if valid.size == 0:
+        return n_missing, 0, DatetimeStats(None, None, None, None, None, Histogram((), ()))
+    n_distinct = int(np.count_nonzero(valid[1:] != valid[:-1])) + 1
+    unit = np.datetime_data(s.dtype)[0]
+    seconds = valid.view(f"datetime64[{unit}]").astype("datetime64[ns]").astype(np.int64) / 1e9
+    distinct = seconds[np.concatenate(([True], seconds[1:] != seconds[:-1]))]
+    gaps = np.diff(distinct) / _SECONDS_PER_DAY
+    first, last = (pd.Timestamp(v.view(f"datetime64[{unit}]")) for v in (valid[0], valid[-1]))
+    return n_missing, n_distinct, DatetimeStats(
+        min=first.isoformat(), max=last.isoformat(),
+        range_days=float((distinct[-1] - distinct[0]) / _SECONDS_PER_DAY),
+        largest_gap_days=float(gaps.max()) if gaps.size else None,
+        median_gap_days=float(np.median(gaps)) if gaps.size else None,
+        histogram=_histogram(seconds, bins),
+    )
+
+
 def _text_stats(s: pd.Series, bins: int) -> TextStats:
     text = s.dropna().astype(str)
     if text.empty:
@@ -214,6 +248,14 @@ def profile_column(s: pd.Series, kind: str, *, mixed_types: bool = False, bins: 
     already factorized the column, so it is hashed only once.
     """
     n = len(s)
+    if kind == "datetime" and codes is None and pd.api.types.is_datetime64_any_dtype(s.dtype):
+        n_missing, n_distinct, stats = _datetime_profile(s, bins)
+        count = n - n_missing
+        return ColumnProfile(
+            name=str(s.name), kind=kind, dtype=str(s.dtype), count=count, n_missing=n_missing,
+            missing_share=n_missing / n if n else 0.0, n_distinct=n_distinct,
+            distinct_share=n_distinct / count if count else 0.0, mixed_types=mixed_types, datetime=stats,
+        )
     if codes is None:
         codes = pd.factorize(s, use_na_sentinel=True)
     code_arr, uniques = codes

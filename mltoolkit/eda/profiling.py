@@ -13,21 +13,21 @@ from tqdm.auto import tqdm
 from mltoolkit.data.fingerprint import fingerprint
 from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
 from mltoolkit.eda.alert_rules import find_alerts
-from mltoolkit.eda.column_stats import (
-    float_block,
-    is_plain_numeric,
-    numeric_block_profiles,
-    profile_column,
+from mltoolkit.eda.column_stats import is_plain_numeric, profile_column
+from mltoolkit.eda.correlation import cramers_v_matrix
+from mltoolkit.eda.numeric_block import NumericBlock, profile_numeric_block
+from mltoolkit.eda.result import (
+    CorrelationMatrix,
+    CorrelationPair,
+    Correlations,
+    Overview,
+    ProfileResult,
 )
-from mltoolkit.eda.correlation import (
-    correlation_ratio_matrix,
-    cramers_v_matrix,
-    pearson_matrix,
-    rank_columns,
-    strongest_pairs,
+from mltoolkit.eda.target_analysis import (
+    analyze_target,
+    check_target_present,
+    target_task,
 )
-from mltoolkit.eda.result import CorrelationMatrix, CorrelationPair, Correlations, Overview, ProfileResult
-from mltoolkit.eda.target_analysis import analyze_target, check_target_present
 from mltoolkit.errors import ConfigError, DataError
 from mltoolkit.stream import is_dask, is_streamable
 
@@ -127,7 +127,9 @@ def profile(
         if sample is not None:
             raise ConfigError("sample is for in-memory DataFrames: streamed data is profiled over every row; "
                               "leave sample out", parameter="sample")
-        from mltoolkit.eda.streaming import profile_stream  # streaming builds on this module's helpers
+        from mltoolkit.eda.streaming import (
+            profile_stream,  # streaming builds on this module's helpers
+        )
 
         return profile_stream(df, target, schema=schema, schema_overrides=schema_overrides, bins=bins,
                               top_categories=top_categories, matrix_limit=matrix_limit,
@@ -167,13 +169,12 @@ def profile(
     )
     data = df.sample(sample, random_state=seed) if sample is not None and sample < n_rows else df
 
-    # Numeric columns stored as numbers are profiled together from one float block (wide data: one sort
-    # of the block instead of a hash table and a quantile per column); the block is reused below.
+    # Numeric columns stored as numbers are profiled together from one float block (one sort per column gives
+    # statistics and ranks); the block, centred, then serves every association measure.
     block_names = [c.name for c in schema.columns if c.kind == "numeric" and is_plain_numeric(data[c.name].dtype)]
     with _one_blas_thread(len(block_names)):
-        block = float_block(data, block_names)
-        in_block = dict(zip(block_names, numeric_block_profiles(data, block_names, block, bins)))
-        block[~np.isfinite(block)] = np.nan  # correlations leave infinities out
+        block_profiles, block = profile_numeric_block(data, block_names, bins, ranks=len(block_names) >= 2)
+        in_block = dict(zip(block_names, block_profiles))
         codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
         if target in in_block:
             codes[target] = pd.factorize(data[target], use_na_sentinel=True)
@@ -183,13 +184,16 @@ def profile(
                 columns.append(in_block[col.name])
                 continue
             s = data[col.name]
+            if col.kind == "datetime" and col.name != target and pd.api.types.is_datetime64_any_dtype(s.dtype):
+                columns.append(profile_column(s, col.kind, bins=bins))  # counted from one sort, no hash table
+                continue
             codes[col.name] = pd.factorize(s, use_na_sentinel=True)
             columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
                                           codes=codes[col.name]))
         columns = tuple(columns)
 
-        correlations = _correlations(data, kinds, codes, columns, matrix_limit, (block_names, block))
-        target_result = (analyze_target(data, target, kinds, codes, bins, block=(block_names, block))
+        correlations, known = _correlations(data, kinds, codes, columns, matrix_limit, block, target)
+        target_result = (analyze_target(data, target, kinds, codes, bins, block=block, known=known)
                          if target is not None else None)
         del block
     alerts = find_alerts(overview, columns, correlations.top_pairs, target_result, correlation_threshold)
@@ -217,9 +221,9 @@ def _top_pairs(matrix: np.ndarray, names: list[str], method: str, *, symmetric: 
     return [CorrelationPair(names[i[k]], cols[j[k]], method, float(values[k])) for k in order]
 
 
-def _strongest(X: np.ndarray, names: list[str], method: str) -> list[CorrelationPair]:
-    i, j, r = strongest_pairs(X, _TOP_PAIRS_PER_METHOD)
-    return [CorrelationPair(names[a], names[b], method, float(v)) for a, b, v in zip(i, j, r)]
+def _strongest(block: NumericBlock, method: str) -> list[CorrelationPair]:
+    i, j, r = block.strongest_pairs(_TOP_PAIRS_PER_METHOD, ranks=method == "spearman")
+    return [CorrelationPair(block.names[a], block.names[b], method, float(v)) for a, b, v in zip(i, j, r)]
 
 
 def _matrix(method: str, names: list[str], values: np.ndarray) -> CorrelationMatrix:
@@ -227,21 +231,14 @@ def _matrix(method: str, names: list[str], values: np.ndarray) -> CorrelationMat
     return CorrelationMatrix(method, tuple(names), rows)
 
 
-def numeric_matrix(data: pd.DataFrame, names: list[str], block: tuple[list[str], np.ndarray]) -> np.ndarray:
-    """Columns ``names`` as floats with non-finite values as NaN, taken from ``block`` (no copy when it is all of it)."""
-    block_names, X = block
-    if names == block_names:
-        return X
-    where = {c: j for j, c in enumerate(block_names)}
-    if all(c in where for c in names):
-        return X[:, [where[c] for c in names]]
-    out = float_block(data, names)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, columns: tuple, matrix_limit: int,
-                  block: tuple[list[str], np.ndarray]) -> Correlations:
+                  block: NumericBlock, target: str | None) -> tuple[Correlations, dict[str, tuple[str, float]]]:
+    """Correlations, and the association of each feature with ``target`` they computed on the way.
+
+    The second item maps a feature to ``(method, value)`` as
+    :func:`mltoolkit.eda.target_analysis.analyze_target` measures it (the same
+    function on the same codes), so the target analysis does not compute it again.
+    """
     by_name = {c.name: c for c in columns}
     numeric = [c for c, k in kinds.items() if k == "numeric" and by_name[c].n_distinct > 1]
     categorical = [c for c, k in kinds.items() if k in ("categorical", "boolean") and 1 < by_name[c].n_distinct]
@@ -252,36 +249,46 @@ def _correlations(data: pd.DataFrame, kinds: dict[str, str], codes: dict, column
                      + ", ".join(too_many))
         categorical = [c for c in categorical if c not in too_many]
     matrices, pairs = [], []
+    known: dict[str, tuple[str, float]] = {}
     if len(categorical) > matrix_limit:
         notes.append(f"{len(categorical)} categorical columns exceed matrix_limit={matrix_limit}: Cramér's V computed "
                      f"for the first {matrix_limit}")
         categorical = categorical[:matrix_limit]
     cat_codes = [codes[c][0] for c in categorical]
     cat_sizes = [len(codes[c][1]) for c in categorical]
+    # The target analysis measures classification targets against categorical codes and numeric features by
+    # the correlation ratio, as here: a target among the categorical columns reads its values from these results.
+    classed_target = target in categorical and target_task(data[target], kinds[target]) == "classification"
     if numeric:
-        X = numeric_matrix(data, numeric, block)
+        # Numbers held as text are not in the profile's block: then a block of exactly these columns.
+        sub = (block.columns(numeric) if all(c in block.names for c in numeric)
+               else profile_numeric_block(data, numeric, ranks=True)[1])
         if categorical:
-            eta = correlation_ratio_matrix(X, cat_codes, cat_sizes)
+            eta = sub.correlation_ratio(cat_codes, cat_sizes)
             pairs += _top_pairs(eta, numeric, "correlation_ratio", symmetric=False, col_names=categorical)
+            if classed_target:
+                t = categorical.index(target)
+                known.update((c, ("correlation_ratio", float(eta[i, t]))) for i, c in enumerate(numeric))
         if len(numeric) >= 2 and len(numeric) <= matrix_limit:
-            m = pearson_matrix(X)
+            m = sub.pearson()
             pairs += _top_pairs(m, numeric, "pearson")
             matrices.append(_matrix("pearson", numeric, m))
-            m = pearson_matrix(rank_columns(X))
+            m = sub.pearson(ranks=True)
             pairs += _top_pairs(m, numeric, "spearman")
             matrices.append(_matrix("spearman", numeric, m))
         elif len(numeric) > matrix_limit:
             # No matrix is kept: single-precision screening, the strongest pairs recomputed exactly.
-            pairs += _strongest(X, numeric, "pearson")
-            ranks = rank_columns(X)
-            del X  # keep peak memory at two copies of the numeric block
-            pairs += _strongest(ranks, numeric, "spearman")
-            del ranks
+            pairs += _strongest(sub, "pearson")
+            pairs += _strongest(sub, "spearman")
             notes.append(f"{len(numeric)} numeric columns exceed matrix_limit={matrix_limit}: "
                          "only the strongest pairs are kept")
+        del sub
     if len(categorical) >= 2:
         m = cramers_v_matrix(cat_codes, cat_sizes)
         pairs += _top_pairs(m, categorical, "cramers_v")
         matrices.append(_matrix("cramers_v", categorical, m))
+        if classed_target:
+            t = categorical.index(target)
+            known.update((c, ("cramers_v", float(m[i, t]))) for i, c in enumerate(categorical) if c != target)
     pairs.sort(key=lambda p: -abs(p.value))
-    return Correlations(tuple(matrices), tuple(pairs), matrix_limit, tuple(notes))
+    return Correlations(tuple(matrices), tuple(pairs), matrix_limit, tuple(notes)), known

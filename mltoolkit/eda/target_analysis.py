@@ -1,11 +1,14 @@
 """Target analysis: class balance or distribution, and each feature's association with the target."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from mltoolkit.eda.column_stats import as_float_array, numeric_stats
-from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix, pearson_with
+from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix
+from mltoolkit.eda.numeric_block import NumericBlock, profile_numeric_block
 from mltoolkit.eda.result import CategoryCount, FeatureAssociation, TargetAnalysis
 from mltoolkit.errors import DataError
 
@@ -44,7 +47,8 @@ def analyze_target(
     codes: dict[str, tuple[np.ndarray, pd.Index]],
     bins: int = 30,
     *,
-    block: tuple[list[str], np.ndarray] | None = None,
+    block: NumericBlock | None = None,
+    known: Mapping[str, tuple[str, float]] | None = None,
 ) -> TargetAnalysis:
     """Balance of the target and the association of every other usable column with it.
 
@@ -53,25 +57,27 @@ def analyze_target(
     a classification target and for categorical features against a regression
     target; |Pearson r| for numeric features against a regression target.
 
-    ``block`` is ``(names, X)``: numeric columns already as floats with
-    non-finite values as NaN (as :func:`mltoolkit.eda.profiling.profile`
-    builds it), reused instead of converting the columns again.
+    ``block`` holds numeric columns already centred (as
+    :func:`mltoolkit.eda.profiling.profile` builds it), reused when it has
+    every numeric feature. ``known`` maps features to ``(method, value)``
+    already measured against this target the same way (by the correlations),
+    which are then not computed again.
     """
     y = df[target]
     task = target_task(y, kinds[target])
+    known = dict(known or {})
     numeric = [c for c, k in kinds.items() if k == "numeric" and c != target]
     categorical = [c for c, k in kinds.items() if k in ("categorical", "boolean") and c != target]
     assoc: list[FeatureAssociation] = []
     balance: tuple[CategoryCount, ...] = ()
     minority = None
     stats = None
-    if block is not None and set(numeric) <= set(block[0]):
-        names, X = block                      # may hold the target too: its own entry is skipped below
-    else:
-        names = numeric
-        X = np.column_stack([as_float_array(df[c]) for c in numeric]) if numeric else np.empty((len(df), 0))
-        X[~np.isfinite(X)] = np.nan
-    features = [(j, c) for j, c in enumerate(names) if c != target]
+    method = "correlation_ratio" if task == "classification" else "pearson"
+    numeric_values = {c: known[c][1] for c in numeric if known.get(c, ("",))[0] == method}
+    to_measure = [c for c in numeric if c not in numeric_values]
+    if to_measure:
+        sub = (block.columns(to_measure) if block is not None and set(to_measure) <= set(block.names)
+               else profile_numeric_block(df, to_measure, ranks=False)[1])  # numbers held as text, or no block
     if task == "classification":
         y_codes, y_uniques = codes[target]
         counts = np.bincount(y_codes[y_codes >= 0], minlength=len(y_uniques))
@@ -79,21 +85,25 @@ def analyze_target(
         order = np.argsort(-counts, kind="stable")
         balance = tuple(CategoryCount(str(y_uniques[i]), int(counts[i]), float(counts[i] / total)) for i in order)
         minority = float(counts.min() / total) if total else None
-        if numeric:
-            eta = correlation_ratio_matrix(X, [y_codes], [len(y_uniques)])[:, 0]
-            assoc += [FeatureAssociation(c, "correlation_ratio", float(eta[j])) for j, c in features
-                      if np.isfinite(eta[j])]
+        if to_measure:
+            numeric_values.update(zip(to_measure, sub.correlation_ratio([y_codes], [len(y_uniques)])[:, 0]))
+        assoc += [FeatureAssociation(c, method, float(numeric_values[c])) for c in numeric
+                  if np.isfinite(numeric_values[c])]
         for c in categorical:
-            v = cramers_v_matrix([codes[c][0], y_codes], [len(codes[c][1]), len(y_uniques)])[0, 1]
+            if known.get(c, ("",))[0] == "cramers_v":
+                v = known[c][1]
+            else:
+                v = cramers_v_matrix([codes[c][0], y_codes], [len(codes[c][1]), len(y_uniques)])[0, 1]
             if np.isfinite(v):
                 assoc.append(FeatureAssociation(c, "cramers_v", float(v)))
     else:
         yv = as_float_array(y)
         yv[~np.isfinite(yv)] = np.nan
         stats = numeric_stats(as_float_array(y), bins)
-        if numeric:
-            r = pearson_with(X, yv)
-            assoc += [FeatureAssociation(c, "pearson", float(abs(r[j]))) for j, c in features if np.isfinite(r[j])]
+        if to_measure:
+            numeric_values.update(zip(to_measure, np.abs(sub.pearson_with(yv))))
+        assoc += [FeatureAssociation(c, method, float(numeric_values[c])) for c in numeric
+                  if np.isfinite(numeric_values[c])]
         if categorical:
             eta = correlation_ratio_matrix(yv[:, None], [codes[c][0] for c in categorical],
                                            [len(codes[c][1]) for c in categorical])[0]

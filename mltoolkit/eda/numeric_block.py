@@ -1,0 +1,291 @@
+"""The numeric columns of a table as one centred float block: profiles, ranks and associations from one sort each.
+
+:func:`profile_numeric_block` copies the numeric columns once into a
+column-major float block and, per column (in parallel threads; numpy releases
+the GIL), sorts it once (an ``argsort``): the sorted values give the column's
+statistics, the order gives its average ranks for Spearman. The block is then
+centred in place (each column minus the mean of its finite values, non-finite
+cells set to 0), and so are the ranks. Every association then reads these two
+blocks and the rows where each column is not finite (:attr:`NumericBlock.gaps`,
+usually few):
+
+- Pearson and Spearman with pairwise-complete rows, as
+  :func:`mltoolkit.eda.correlation.pearson_matrix`: one product ``X0.T @ X0``
+  and, for the pair sums over rows where the other column is present, the
+  column totals minus the few gap rows;
+- the correlation ratio against categorical columns from per-group sums (one
+  ``bincount`` per pair), as :func:`mltoolkit.eda.correlation.correlation_ratio_matrix`;
+- Pearson against one vector (a regression target), as
+  :func:`mltoolkit.eda.correlation.pearson_with`.
+
+Infinite values are left out of every association, as missing ones are.
+Centring first changes nothing but rounding (correlations are shift-invariant)
+and keeps the sums well conditioned.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from mltoolkit.eda.column_stats import _sorted_stats, float_block
+from mltoolkit.eda.correlation import MIN_PAIR_ROWS, too_few_rows
+from mltoolkit.eda.result import ColumnProfile
+
+__all__ = ["NumericBlock", "profile_numeric_block"]
+
+#: Share of present cells from which pair sums subtract the gap rows instead of four dense products.
+_SPARSE_GAPS_FROM = 0.8
+
+
+@dataclasses.dataclass
+class NumericBlock:
+    """Numeric columns centred for association measures (see the module docstring).
+
+    Attributes
+    ----------
+    names : list of str
+        Column names, in block order.
+    X0 : numpy.ndarray
+        (rows, columns), column-major: value minus the column's mean over its
+        finite values; 0 where the value is missing or infinite.
+    R0 : numpy.ndarray or None
+        The same for average ranks of the finite values (None when not asked for).
+    gaps : list of numpy.ndarray
+        Per column, the sorted rows where it is missing or infinite.
+    """
+
+    names: list[str]
+    X0: np.ndarray
+    R0: np.ndarray | None
+    gaps: list[np.ndarray]
+
+    def columns(self, names: list[str]) -> NumericBlock:
+        """The block restricted to ``names`` (no copy when they are all of it, in order)."""
+        if names == self.names:
+            return self
+        where = {c: j for j, c in enumerate(self.names)}
+        idx = [where[c] for c in names]
+        return NumericBlock(list(names), self.X0[:, idx], None if self.R0 is None else self.R0[:, idx],
+                            [self.gaps[j] for j in idx])
+
+    def pearson(self, *, ranks: bool = False, dtype: type = np.float64) -> np.ndarray:
+        """Pairwise-complete Pearson (Spearman with ``ranks=True``) matrix of the columns.
+
+        ``dtype=numpy.float32`` computes the products in single precision, for screening.
+        """
+        X0 = self.R0 if ranks else self.X0
+        if X0 is None:
+            raise ValueError("this block holds no ranks; build it with ranks=True")
+        X0 = X0 if dtype == np.float64 else X0.astype(dtype, order="F")
+        n_rows, p = X0.shape
+        z = np.array([g.size for g in self.gaps], dtype=np.float64)
+        sxy = np.asarray(X0.T @ X0, dtype=np.float64)
+        total = X0.sum(axis=0, dtype=np.float64)
+        if not z.any():
+            n = np.full((p, p), float(n_rows))
+            sx = np.repeat(total[:, None], p, axis=1)
+            sxx = np.repeat(np.diag(sxy)[:, None], p, axis=1)
+        elif z.sum() <= (1 - _SPARSE_GAPS_FROM) * n_rows * p:
+            missing = self._missing_mask()
+            squares = np.diag(sxy).copy()
+            sx, sxx, both = np.empty((p, p)), np.empty((p, p)), np.zeros((p, p))
+            for j, rows in enumerate(self.gaps):
+                sub = np.asarray(X0[rows], dtype=np.float64)   # the rows column j lacks, every column
+                sx[:, j] = total - sub.sum(axis=0)
+                sxx[:, j] = squares - np.einsum("ij,ij->j", sub, sub)
+                both[:, j] = missing[rows].sum(axis=0)
+            n = n_rows - z[:, None] - z[None, :] + both
+        else:
+            M = (~self._missing_mask()).astype(X0.dtype)
+            n = np.asarray(M.T @ M, dtype=np.float64)
+            sx = np.asarray(X0.T @ M, dtype=np.float64)
+            sxx = np.asarray(np.square(X0).T @ M, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - sx * sx.T / n
+            var = sxx - sx * sx / n
+            r = cov / np.sqrt(var * var.T)
+        r[n < MIN_PAIR_ROWS] = np.nan
+        r = np.clip(r, -1.0, 1.0)
+        np.fill_diagonal(r, np.where(np.isnan(np.diag(r)), np.nan, 1.0))
+        return r
+
+    def pearson_pairs(self, i: np.ndarray, j: np.ndarray, *, ranks: bool = False) -> np.ndarray:
+        """Pairwise-complete Pearson r of the column pairs ``(i[k], j[k])``, in double precision."""
+        X0 = self.R0 if ranks else self.X0
+        out = np.full(len(i), np.nan)
+        for k, (a, b) in enumerate(zip(i, j)):  # a few hundred pairs at most: each one vectorized over rows
+            x, y = X0[:, a], X0[:, b]
+            gaps = np.union1d(self.gaps[a], self.gaps[b])
+            if gaps.size:
+                keep = np.ones(x.size, dtype=bool)
+                keep[gaps] = False
+                x, y = x[keep], y[keep]
+            if x.size < MIN_PAIR_ROWS:
+                continue
+            xc, yc = x - x.mean(), y - y.mean()
+            den = np.sqrt(np.dot(xc, xc) * np.dot(yc, yc))
+            if den > 0:
+                out[k] = np.clip(np.dot(xc, yc) / den, -1.0, 1.0)
+        return out
+
+    def strongest_pairs(self, limit: int, *, ranks: bool = False,
+                        margin: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``limit`` pairs with the largest ``|r|``, screened in single precision, then exact.
+
+        As :func:`mltoolkit.eda.correlation.strongest_pairs`: every pair within
+        ``margin`` of the ``limit``-th strongest (at most ``20 * limit``) is
+        recomputed in double precision before the final choice.
+        """
+        approx = self.pearson(ranks=ranks, dtype=np.float32)
+        i, j = np.triu_indices(approx.shape[0], k=1)
+        values = np.abs(approx[i, j])
+        del approx
+        ok = np.isfinite(values)
+        i, j, values = i[ok], j[ok], values[ok]
+        if values.size == 0:
+            return i, j, values
+        order = np.argsort(-values, kind="stable")
+        cut = values[order[min(limit, values.size) - 1]] - margin
+        n_candidates = min(int(np.count_nonzero(values >= cut)), 20 * limit)
+        cand = order[:max(n_candidates, min(limit, values.size))]
+        r = self.pearson_pairs(i[cand], j[cand], ranks=ranks)
+        keep = np.isfinite(r)
+        cand, r = cand[keep], r[keep]
+        best = np.argsort(-np.abs(r), kind="stable")[:limit]
+        return i[cand[best]], j[cand[best]], r[best]
+
+    def correlation_ratio(self, codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+        """Correlation ratio η of each column given each categorical column (factorized codes, -1 = missing).
+
+        Returns an array (columns, categorical); rows where either value is
+        missing are left out of that pair, and a pair with too few rows left
+        (:func:`mltoolkit.eda.correlation.too_few_rows`) is NaN.
+        """
+        X0 = self.X0
+        p = X0.shape[1]
+        out = np.full((p, len(codes)), np.nan)
+        squares = np.einsum("ij,ij->j", X0, X0)
+        for c_idx, (c, k) in enumerate(zip(codes, sizes)):
+            ok = c >= 0
+            if k < 2 or not ok.any():
+                continue
+            all_ok = bool(ok.all())
+            # Missing categories go to an extra group k, dropped from the sums.
+            cc = c if all_ok else np.where(ok, c, k)
+            size = np.bincount(cc, minlength=k + 1)[:k]
+            lacking = None if all_ok else np.flatnonzero(~ok)
+            for j in range(p):
+                s1 = np.bincount(cc, weights=X0[:, j], minlength=k + 1)[:k]     # group sums
+                cnt = size - np.bincount(cc[self.gaps[j]], minlength=k + 1)[:k] if self.gaps[j].size else size
+                n = cnt.sum()
+                if too_few_rows(n, np.count_nonzero(cnt)):
+                    continue
+                s2 = squares[j] if lacking is None else squares[j] - np.dot(X0[lacking, j], X0[lacking, j])
+                total = s1.sum()
+                ss_total = s2 - total * total / n
+                if ss_total > 0:
+                    ss_between = np.sum(np.where(cnt > 0, s1 * s1 / np.maximum(cnt, 1), 0.0)) - total * total / n
+                    out[j, c_idx] = np.sqrt(np.clip(ss_between / ss_total, 0.0, 1.0))
+        return out
+
+    def pearson_with(self, y: np.ndarray) -> np.ndarray:
+        """Pairwise-complete Pearson r of each column with ``y`` (NaN or ±inf = missing)."""
+        y = np.asarray(y, dtype=np.float64)
+        y_present = np.isfinite(y)
+        y0 = np.where(y_present, y - (y[y_present].mean() if y_present.any() else 0.0), 0.0)
+        yp = y_present.astype(np.float64)
+        X0 = self.X0
+        y_lacking = np.flatnonzero(~y_present)
+        sx = X0.T @ yp                          # sums of x over rows where y is present too
+        sxy = X0.T @ y0
+        sxx = np.einsum("ij,ij->j", X0, X0)
+        if y_lacking.size:
+            sub = X0[y_lacking]
+            sxx = sxx - np.einsum("ij,ij->j", sub, sub)
+        n_y, s_y, s_yy = float(yp.sum()), float(y0.sum()), float(np.dot(y0, y0))
+        n = np.array([n_y - yp[g].sum() for g in self.gaps])
+        sy = np.array([s_y - y0[g].sum() for g in self.gaps])   # sums of y over rows where x is present too
+        syy = np.array([s_yy - np.dot(y0[g], y0[g]) for g in self.gaps])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+        r[n < MIN_PAIR_ROWS] = np.nan
+        return np.clip(r, -1.0, 1.0)
+
+    def _missing_mask(self) -> np.ndarray:
+        missing = np.zeros(self.X0.shape, dtype=bool, order="F")
+        for j, rows in enumerate(self.gaps):
+            missing[rows, j] = True
+        return missing
+
+
+def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, *,
+                          ranks: bool = True) -> tuple[list[ColumnProfile], NumericBlock]:
+    """Profiles of numeric columns stored as numbers, and the centred block for their associations.
+
+    Each column is sorted once (an ``argsort`` when ``ranks``); the sorted
+    finite values give the statistics of :func:`mltoolkit.eda.column_stats.profile_column`
+    (quantiles, histogram by binary search), the missing count (NaN) and the
+    distinct count (±inf count as values, as :func:`pandas.factorize` does).
+    """
+    X = float_block(data, names)
+    R0 = np.empty_like(X, order="F") if ranks else None
+    n = X.shape[0]
+    gaps: list[np.ndarray] = [np.empty(0, dtype=np.intp)] * len(names)
+
+    def one(j: int) -> ColumnProfile:
+        x = X[:, j]
+        finite = np.isfinite(x)
+        n_finite = int(np.count_nonzero(finite))
+        n_nan = int(np.count_nonzero(np.isnan(x))) if n_finite < n else 0
+        count = n - n_nan
+        # NaN sort last either way, but numpy's vectorized sorts take only NaN-free input: +inf stands in.
+        key = x if n_finite == n else np.where(finite, x, np.inf)
+        if R0 is not None:
+            order = np.argsort(key)
+            values = x[order[:n_finite]]
+        else:
+            values = np.sort(key)[:n_finite]
+        distinct = int(np.count_nonzero(values[1:] != values[:-1])) + 1 if n_finite else 0
+        distinct += int(n_finite < count and bool((x == -np.inf).any())) + int(n_finite < count and bool((x == np.inf).any()))
+        name = names[j]
+        stats = _sorted_stats(values, count - n_finite, bins)
+        if R0 is not None:
+            _ranks_into(values, order[:n_finite], R0[:, j])
+        mean = stats.mean if stats.mean is not None else 0.0
+        np.subtract(x, mean, out=x)
+        if n_finite < n:
+            lacking = np.flatnonzero(~finite)
+            x[lacking] = 0.0
+            if R0 is not None:
+                R0[lacking, j] = 0.0
+            gaps[j] = lacking
+        return ColumnProfile(
+            name=str(name), kind="numeric", dtype=str(data[name].dtype), count=count, n_missing=n - count,
+            missing_share=(n - count) / n if n else 0.0, n_distinct=distinct,
+            distinct_share=distinct / count if count else 0.0, numeric=stats,
+        )
+
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, max(len(names), 1))) as pool:
+        profiles = list(pool.map(one, range(len(names))))
+    return profiles, NumericBlock(list(names), X, R0, gaps)
+
+
+def _ranks_into(values: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
+    """Average ranks (ties averaged) of sorted ``values``, minus their mean, written at rows ``order`` of ``out``."""
+    m = values.size
+    if m == 0:
+        return
+    centre = (m + 1) / 2.0
+    new = np.empty(m, dtype=bool)
+    new[0] = True
+    np.not_equal(values[1:], values[:-1], out=new[1:])
+    if new.all():  # no ties (continuous values): the ranks are the positions
+        out[order] = np.arange(1.0 - centre, m + 1.0 - centre)
+        return
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], m)
+    out[order] = np.repeat((starts + ends + 1) / 2.0 - centre, ends - starts)

@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from mltoolkit.data.schema import to_datetimes
 from mltoolkit.eda.result import _Result
 from mltoolkit.eda.target_analysis import check_target_present
 from mltoolkit.errors import ConfigError
@@ -48,6 +49,7 @@ def feature_vs_target(
     bins: int = 10,
     max_categories: int = 12,
     positive: object | None = None,
+    kind: str | None = None,
 ) -> FeatureTargetSummary:
     """Summarize the target by quantile bins (numeric) or top categories of ``feature``.
 
@@ -63,6 +65,9 @@ def feature_vs_target(
     positive : optional
         Class whose rate is shown for a categorical target; by default the
         minority class of a binary target, the majority class otherwise.
+    kind : str, optional
+        The feature's kind as profiling decided it (``ColumnProfile.kind``):
+        ``"datetime"`` reads text as dates (a CSV's date column), binned by time.
 
     Returns
     -------
@@ -90,6 +95,8 @@ def feature_vs_target(
     check_target_present(str(target), int(keep.sum()), len(df))
     y = y[keep]
     x = df[feature][keep]
+    if kind == "datetime":
+        x = to_datetimes(x)
     is_regression = pd.api.types.is_float_dtype(y.dtype) and y.nunique() > 20
     if is_regression:
         yv = y.to_numpy(dtype=float)

@@ -198,7 +198,7 @@ class EDAWidget(ToolkitWidget):
         col = self.result.column(name)
         if col.kind in ("identifier", "text"):
             return None
-        summary = feature_vs_target(self.data, name, target.column)
+        summary = feature_vs_target(self.data, name, target.column, kind=col.kind)
         return figure_png(eda_plots.plot_feature_vs_target(summary))
 
     def _column_html(self, name: str) -> str:

@@ -51,3 +51,14 @@ def test_all_missing_target_is_a_data_error_not_an_index_error():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [np.nan, np.nan, np.nan]})
     with pytest.raises(DataError, match="target column 'y' is entirely missing"):
         feature_vs_target(df, "x", "y")
+
+
+def test_dates_read_from_text_are_binned_by_time_when_profiled_as_datetime():
+    days = pd.date_range("2024-01-01", periods=200, freq="D")
+    df = pd.DataFrame({"when": days.strftime("%d/%m/%Y"), "y": (np.arange(200) >= 100).astype(int)})
+    as_text = feature_vs_target(df, "when", "y")
+    as_dates = feature_vs_target(df, "when", "y", kind="datetime", bins=4)
+    assert "(other)" in as_text.labels  # one group per distinct string: no use for a date
+    assert as_dates.labels == ("2024-01-01–2024-02-19", "2024-02-19–2024-04-09", "2024-04-09–2024-05-29",
+                               "2024-05-29–2024-07-18", "(missing)")[: len(as_dates.labels)]
+    assert as_dates.target_values[:4] == (0.0, 0.0, 1.0, 1.0) and sum(as_dates.counts) == 200

@@ -11,8 +11,8 @@ import pandas as pd
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.data.schema import infer_schema
 from mltoolkit.drift.detect import detect_drift
-from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.performance import actual_performance, estimate_performance
+from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.errors import ConfigError
 
 __all__ = ["ChunkDrift", "drift_by_chunk", "split_chunks"]
@@ -99,8 +99,9 @@ def drift_by_chunk(
     if not profile and drift_kwargs.get("schema") is None:
         # The reference is the same for every chunk: its kinds are read once, not once per chunk.
         drift_kwargs["schema"] = infer_schema(reference[ref_cols])
-    if drift_kwargs.get("current_schema") is None:
+    if not profile and drift_kwargs.get("current_schema") is None:
         # So are the batch's: a change of type shows on the whole batch, the chunks only split it in time.
+        # (Against a profile, the batch is read on the profile's bins: its kinds are not used.)
         schema = drift_kwargs.get("schema")
         declared = {c.name: c.kind for c in (schema.columns if schema is not None else ()) if c.overridden}
         cur_cols = [c for c in current.columns if c not in skip and c in ref_cols]

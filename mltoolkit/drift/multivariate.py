@@ -15,7 +15,7 @@ from sklearn.utils.random import sample_without_replacement
 from threadpoolctl import threadpool_limits
 
 from mltoolkit._serialize import to_jsonable
-from mltoolkit.data.schema import infer_schema
+from mltoolkit.data.schema import Schema, infer_schema
 from mltoolkit.drift.detect import excluded_columns
 from mltoolkit.errors import ConfigError, DataError
 
@@ -59,6 +59,7 @@ def domain_classifier_drift(
     seed: int = 0,
     time_column: str | None = None,
     id_columns: Sequence[str] = (),
+    schema: Schema | None = None,
 ) -> DomainClassifierResult:
     """Train a gradient-boosting model to separate reference from current rows.
 
@@ -79,6 +80,9 @@ def domain_classifier_drift(
         The time column, left out.
     id_columns : sequence of str
         Identifier columns, left out.
+    schema : Schema, optional
+        The kinds of the reference's columns when already read (monitoring
+        reads them once for every check); inferred from ``reference`` otherwise.
 
     Returns
     -------
@@ -95,7 +99,7 @@ def domain_classifier_drift(
         raise DataError(f"the domain classifier needs at least 20 rows per side (reference {len(reference)}, "
                         f"current {len(current)})")
     shared = [c for c in reference.columns if c in current.columns]
-    schema = infer_schema(reference[shared])
+    schema = schema if schema is not None else infer_schema(reference[shared])
     candidates = list(columns) if columns is not None else shared
     skipped = excluded_columns(reference, candidates, time_column=time_column, id_columns=id_columns,
                                kinds={c: schema.kind(c) for c in shared})

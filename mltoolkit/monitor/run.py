@@ -10,16 +10,28 @@ from typing import Any
 import pandas as pd
 
 from mltoolkit._serialize import to_jsonable
+from mltoolkit.data.schema import infer_schema
+from mltoolkit.deploy.usage import UsageSummary, is_prediction_log, prediction_usage
 from mltoolkit.drift.chunks import ChunkDrift, drift_by_chunk
 from mltoolkit.drift.detect import detect_drift
 from mltoolkit.drift.multivariate import DomainClassifierResult, domain_classifier_drift
-from mltoolkit.drift.performance import PerformanceDrift, actual_performance, estimate_performance, performance_drift
+from mltoolkit.drift.performance import (
+    PerformanceDrift,
+    actual_performance,
+    estimate_performance,
+    performance_drift,
+)
 from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.result import DriftResult, SchemaChange
-from mltoolkit.deploy.usage import UsageSummary, is_prediction_log, prediction_usage
 from mltoolkit.errors import ConfigError
-from mltoolkit.monitor.alerts import MonitoringAlert, Recommendation, RetrainingRules, build_alerts, \
-    recommend_retraining, write_alerts
+from mltoolkit.monitor.alerts import (
+    MonitoringAlert,
+    Recommendation,
+    RetrainingRules,
+    build_alerts,
+    recommend_retraining,
+    write_alerts,
+)
 from mltoolkit.monitor.performance import ProductionPerformance
 
 __all__ = ["MonitoringReport", "run_monitoring"]
@@ -152,6 +164,15 @@ def run_monitoring(
         drift = dataclasses.replace(drift, schema_changes=removed + drift.schema_changes)
         domain = None  # the domain classifier learns from rows, which a profile does not keep
     else:
+        # Each side's column kinds are read once here, for every check below (kinds are read column by column:
+        # a check that looks at fewer columns reads the same kinds for them).
+        compared = [c for c in cols if c in ref_names and c in current.columns]
+        schema = drift_kwargs.get("schema")
+        if schema is None:
+            schema = drift_kwargs["schema"] = infer_schema(reference[[c for c in cols if c in ref_names]])
+        if drift_kwargs.get("current_schema") is None:
+            declared = {c.name: c.kind for c in schema.columns if c.overridden and c.name in compared}
+            drift_kwargs["current_schema"] = infer_schema(current[compared], overrides=declared)
         drift = detect_drift(reference[[c for c in cols if c in ref_names]],
                              current[[c for c in cols if c in current.columns]], **roles, **drift_kwargs)
         features = [c for c in ref_names if c in current.columns and c not in skip
@@ -160,7 +181,7 @@ def run_monitoring(
         if domain_classifier and features:
             try:  # the time column, identifiers and counters never teach the classifier: they are left out inside
                 domain = domain_classifier_drift(reference[features], current[features], time_column=time_column,
-                                                 id_columns=id_columns)
+                                                 id_columns=id_columns, schema=schema)
             except ConfigError:  # every feature is a time, an id or a counter: nothing to learn from
                 domain = None
     chunks = tuple(drift_by_chunk(reference if profile else reference[[c for c in cols if c in ref_names]], current,

@@ -228,23 +228,35 @@ def cramers_v_matrix(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
     """Cramér's V between categorical columns given as factorized codes (-1 = missing)."""
     k = len(codes)
     out = np.eye(k)
+    # Category counts of the columns without gaps serve every pair they are in.
+    complete = [bool(c.size == 0 or c.min() >= 0) for c in codes]
+    counts = [np.bincount(c, minlength=s) if ok else None for c, s, ok in zip(codes, sizes, complete)]
     for i in range(k):
         for j in range(i + 1, k):
-            out[i, j] = out[j, i] = _cramers_v(codes[i], codes[j], sizes[i], sizes[j])
+            margins = (counts[i], counts[j]) if complete[i] and complete[j] else None
+            out[i, j] = out[j, i] = _cramers_v(codes[i], codes[j], sizes[i], sizes[j], margins)
     return out
 
 
-def _cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> float:
-    both = (a >= 0) & (b >= 0)
-    if not both.all():
-        a, b = a[both], b[both]
+def _cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int,
+               margins: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    if margins is None:
+        both = (a >= 0) & (b >= 0)
+        if not both.all():
+            a, b = a[both], b[both]
     n = a.size
     if n < MIN_PAIR_ROWS or ka < 2 or kb < 2:
         return float("nan")
-    table = np.bincount(a.astype(np.int64) * kb + b, minlength=ka * kb)
+    key = a.astype(np.int64, copy=False) * kb
+    key += b
+    table = np.bincount(key, minlength=ka * kb)
+    del key
     nz = np.flatnonzero(table)
-    rows = np.bincount(a, minlength=ka).astype(np.float64)
-    cols = np.bincount(b, minlength=kb).astype(np.float64)
+    if margins is None:
+        rows = np.bincount(a, minlength=ka).astype(np.float64)
+        cols = np.bincount(b, minlength=kb).astype(np.float64)
+    else:
+        rows, cols = (m.astype(np.float64) for m in margins)
     r_used, c_used = np.count_nonzero(rows), np.count_nonzero(cols)
     if r_used < 2 or c_used < 2:
         return float("nan")

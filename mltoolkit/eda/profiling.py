@@ -36,6 +36,8 @@ __all__ = ["profile"]
 #: Categorical columns with more categories than this are left out of Cramér's V.
 MAX_CRAMERS_CATEGORIES = 1000
 _TOP_PAIRS_PER_METHOD = 30
+#: Rows hashed at a time for duplicates and the fingerprint.
+_HASH_ROWS = 1 << 17
 #: Numeric columns from which BLAS keeps its threads (the pair products then cost columns² per row).
 _THREADED_BLAS_FROM = 64
 
@@ -127,9 +129,8 @@ def profile(
         if sample is not None:
             raise ConfigError("sample is for in-memory DataFrames: streamed data is profiled over every row; "
                               "leave sample out", parameter="sample")
-        from mltoolkit.eda.streaming import (
-            profile_stream,  # streaming builds on this module's helpers
-        )
+        # Streaming builds on this module's helpers: imported here, not at the top.
+        from mltoolkit.eda.streaming import profile_stream
 
         return profile_stream(df, target, schema=schema, schema_overrides=schema_overrides, bins=bins,
                               top_categories=top_categories, matrix_limit=matrix_limit,
@@ -155,7 +156,7 @@ def profile(
     schema = schema or infer_schema(df, schema_overrides)
     df = df.rename(columns=str) if not all(isinstance(c, str) for c in df.columns) else df
 
-    row_hashes = pd.util.hash_pandas_object(df, index=False)
+    row_hashes = _row_hashes(df)
     n_dupes = int(row_hashes.duplicated().sum())
     n_rows, n_cols = df.shape
     n_missing_cells = int(df.isna().sum().sum())
@@ -202,6 +203,20 @@ def profile(
         sampled_rows=len(data) if data is not df else None, elapsed_seconds=time.perf_counter() - t0,
         fingerprint=fingerprint(df, schema, row_hashes=row_hashes),
     )
+
+
+def _row_hashes(df: pd.DataFrame) -> pd.Series:
+    """``pandas.util.hash_pandas_object(df, index=False)``, computed a slice of rows at a time.
+
+    A row's hash depends on that row alone, so the slices give the same values;
+    the hashing's dozen passes per column then run over data held in cache.
+    """
+    if len(df) <= _HASH_ROWS:
+        return pd.util.hash_pandas_object(df, index=False)
+    out = np.empty(len(df), dtype=np.uint64)
+    for start in range(0, len(df), _HASH_ROWS):
+        out[start:start + _HASH_ROWS] = pd.util.hash_pandas_object(df.iloc[start:start + _HASH_ROWS], index=False)
+    return pd.Series(out, index=df.index, copy=False)
 
 
 def _top_pairs(matrix: np.ndarray, names: list[str], method: str, *, symmetric: bool = True,

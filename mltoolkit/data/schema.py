@@ -253,19 +253,18 @@ def _infer_strings(name: str, s: pd.Series, sampler: _Sampler) -> ColumnSchema:
     if sample.empty:
         return ColumnSchema(name, "categorical", dtype)
     as_str = sample.astype(str)
-    # The sample decides cheaply; the whole column must agree (a rare "maybe" outside the sample is not a boolean).
-    if _is_boolean_text(as_str) and _is_boolean_text(s.dropna().astype(str)):
-        return ColumnSchema(name, "boolean", dtype)
-    if isinstance(s.dtype, pd.StringDtype):
-        has_non_str = mixed_objects = False
-    else:
-        types = sample.map(type)
-        has_non_str = bool((types != str).any())
-        mixed_objects = has_non_str and bool((types == str).any())
     # Shares and means over the sample, read off its distinct strings weighted by their counts (sums of
     # whole numbers: the same values as over every sampled string, for a fraction of the string work).
     counts = as_str.value_counts(sort=False)
     distinct = counts.index.to_series(index=None)
+    # The sample decides cheaply; the whole column must agree (a rare "maybe" outside the sample is not a boolean).
+    if _is_boolean_text(distinct) and _is_boolean_text(s.dropna().astype(str)):
+        return ColumnSchema(name, "boolean", dtype)
+    if isinstance(s.dtype, pd.StringDtype):
+        mixed_objects = False
+    else:
+        types = sample.map(type)
+        mixed_objects = bool((types != str).any()) and bool((types == str).any())
     weights = counts.to_numpy(dtype=np.float64)
     n_sample = len(as_str)
 

@@ -62,6 +62,7 @@ class NumericBlock:
     X0: np.ndarray
     R0: np.ndarray | None
     gaps: list[np.ndarray]
+    _counts: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     def columns(self, names: list[str]) -> NumericBlock:
         """The block restricted to ``names`` (no copy when they are all of it, in order)."""
@@ -90,15 +91,15 @@ class NumericBlock:
             sx = np.repeat(total[:, None], p, axis=1)
             sxx = np.repeat(np.diag(sxy)[:, None], p, axis=1)
         elif z.sum() <= (1 - _SPARSE_GAPS_FROM) * n_rows * p:
-            missing = self._missing_mask()
-            squares = np.diag(sxy).copy()
-            sx, sxx, both = np.empty((p, p)), np.empty((p, p)), np.zeros((p, p))
-            for j, rows in enumerate(self.gaps):
-                sub = np.asarray(X0[rows], dtype=np.float64)   # the rows column j lacks, every column
-                sx[:, j] = total - sub.sum(axis=0)
-                sxx[:, j] = squares - np.einsum("ij,ij->j", sub, sub)
-                both[:, j] = missing[rows].sum(axis=0)
-            n = n_rows - z[:, None] - z[None, :] + both
+            # Every column's gap rows at once, every column of them: sums per gap owner subtracted from totals.
+            rows, starts, owners = self._gap_rows()
+            sub = np.asarray(X0[rows], dtype=np.float64)
+            squares = np.diag(sxy)
+            sx = np.repeat(total[:, None], p, axis=1)
+            sxx = np.repeat(squares[:, None], p, axis=1)
+            sx[:, owners] -= np.add.reduceat(sub, starts, axis=0).T
+            sxx[:, owners] -= np.add.reduceat(sub * sub, starts, axis=0).T
+            n = self._pair_counts()
         else:
             M = (~self._missing_mask()).astype(X0.dtype)
             n = np.asarray(M.T @ M, dtype=np.float64)
@@ -169,6 +170,7 @@ class NumericBlock:
         p = X0.shape[1]
         out = np.full((p, len(codes)), np.nan)
         squares = np.einsum("ij,ij->j", X0, X0)
+        with_gaps = [j for j in range(p) if self.gaps[j].size]
         for c_idx, (c, k) in enumerate(zip(codes, sizes)):
             ok = c >= 0
             if k < 2 or not ok.any():
@@ -176,20 +178,24 @@ class NumericBlock:
             all_ok = bool(ok.all())
             # Missing categories go to an extra group k, dropped from the sums.
             cc = c if all_ok else np.where(ok, c, k)
-            size = np.bincount(cc, minlength=k + 1)[:k]
-            lacking = None if all_ok else np.flatnonzero(~ok)
+            s1 = np.empty((k, p))                                   # group sums of each column
             for j in range(p):
-                s1 = np.bincount(cc, weights=X0[:, j], minlength=k + 1)[:k]     # group sums
-                cnt = size - np.bincount(cc[self.gaps[j]], minlength=k + 1)[:k] if self.gaps[j].size else size
-                n = cnt.sum()
-                if too_few_rows(n, np.count_nonzero(cnt)):
-                    continue
-                s2 = squares[j] if lacking is None else squares[j] - np.dot(X0[lacking, j], X0[lacking, j])
-                total = s1.sum()
+                s1[:, j] = np.bincount(cc, weights=X0[:, j], minlength=k + 1)[:k]
+            cnt = np.repeat(np.bincount(cc, minlength=k + 1)[:k, None].astype(np.float64), p, axis=1)
+            for j in with_gaps:                                     # rows per group where the column is finite
+                cnt[:, j] -= np.bincount(cc[self.gaps[j]], minlength=k + 1)[:k]
+            s2 = squares
+            if not all_ok:
+                lacking = X0[np.flatnonzero(~ok)]
+                s2 = squares - np.einsum("ij,ij->j", lacking, lacking)
+            n = cnt.sum(axis=0)
+            total = s1.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
                 ss_total = s2 - total * total / n
-                if ss_total > 0:
-                    ss_between = np.sum(np.where(cnt > 0, s1 * s1 / np.maximum(cnt, 1), 0.0)) - total * total / n
-                    out[j, c_idx] = np.sqrt(np.clip(ss_between / ss_total, 0.0, 1.0))
+                ss_between = np.where(cnt > 0, s1 * s1 / np.maximum(cnt, 1), 0.0).sum(axis=0) - total * total / n
+                eta = np.sqrt(np.clip(ss_between / ss_total, 0.0, 1.0))
+            eta[too_few_rows(n, (cnt > 0).sum(axis=0)) | ~(ss_total > 0)] = np.nan
+            out[:, c_idx] = eta
         return out
 
     def pearson_with(self, y: np.ndarray) -> np.ndarray:
@@ -214,6 +220,25 @@ class NumericBlock:
             r = (sxy - sx * sy / n) / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
         r[n < MIN_PAIR_ROWS] = np.nan
         return np.clip(r, -1.0, 1.0)
+
+    def _gap_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All gap rows one column after another, where each column's run starts, and the columns that have one."""
+        owners = np.array([j for j, g in enumerate(self.gaps) if g.size], dtype=np.intp)
+        sizes = np.array([self.gaps[j].size for j in owners], dtype=np.intp)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+        return np.concatenate([self.gaps[j] for j in owners]), starts, owners
+
+    def _pair_counts(self) -> np.ndarray:
+        """Rows where both columns of each pair are finite (the same for values and ranks: computed once)."""
+        if self._counts is None:
+            n_rows, p = self.X0.shape
+            z = np.array([g.size for g in self.gaps], dtype=np.float64)
+            both = np.zeros((p, p))
+            if z.any():
+                rows, starts, owners = self._gap_rows()
+                both[:, owners] = np.add.reduceat(self._missing_mask()[rows], starts, axis=0, dtype=np.float64).T
+            self._counts = n_rows - z[:, None] - z[None, :] + both
+        return self._counts
 
     def _missing_mask(self) -> np.ndarray:
         missing = np.zeros(self.X0.shape, dtype=bool, order="F")

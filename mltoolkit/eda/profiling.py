@@ -180,7 +180,9 @@ def profile(
         if target in in_block:
             codes[target] = pd.factorize(data[target], use_na_sentinel=True)
         columns = []
-        for col in tqdm(schema.columns, desc="profiling columns", disable=not progress, unit="col"):
+        # A disabled bar still makes tqdm's multiprocessing lock on its first use: no bar object unless asked.
+        bar = tqdm(schema.columns, desc="profiling columns", unit="col") if progress else schema.columns
+        for col in bar:
             if col.name in in_block:
                 columns.append(in_block[col.name])
                 continue

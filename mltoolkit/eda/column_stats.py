@@ -1,9 +1,6 @@
 """Per-column statistics by kind, each computed in one vectorized pass over the column."""
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 
@@ -18,7 +15,7 @@ from mltoolkit.eda.result import (
 )
 
 __all__ = ["profile_column", "numeric_stats", "categorical_stats", "as_float_array", "float_block",
-           "is_plain_numeric", "numeric_block_profiles"]
+           "is_plain_numeric"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _SECONDS_PER_DAY = 86400.0
@@ -41,7 +38,7 @@ def as_float_array(s: pd.Series) -> np.ndarray:
 
 
 def is_plain_numeric(dtype: object) -> bool:
-    """Numbers stored as numbers (not booleans, not text): what :func:`numeric_block_profiles` handles."""
+    """Numbers stored as numbers (not booleans, not text): what :func:`mltoolkit.eda.numeric_block.profile_numeric_block` handles."""
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
@@ -156,36 +153,6 @@ def _sorted_stats(values: np.ndarray, n_inf: int, bins: int) -> NumericStats:
         skewness=None if skew is None else float(skew), kurtosis=None if kurt is None else float(kurt),
         histogram=Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in np.diff(pos))),
     )
-
-
-def numeric_block_profiles(data: pd.DataFrame, names: list[str], X: np.ndarray, bins: int = 30) -> list[ColumnProfile]:
-    """Profiles of numeric columns from their float block ``X`` (see :func:`float_block`).
-
-    Each column is sorted once (NaN last); the sorted column gives the missing
-    and distinct counts (as :func:`pandas.factorize`: NaN is missing, ±inf are
-    values), the infinities at both ends by binary search, and the finite
-    values in order for quantiles and a histogram by binary search. Same
-    statistics as :func:`profile_column` without a hash table per column;
-    columns are handled in parallel threads (numpy releases the GIL).
-    """
-    n = X.shape[0]
-
-    def one(j: int) -> ColumnProfile:
-        col = np.sort(X[:, j])
-        count = int(np.searchsorted(col, np.nan, side="left"))  # NaN sort last
-        lo = int(np.searchsorted(col[:count], -np.inf, side="right"))
-        hi = int(np.searchsorted(col[:count], np.inf, side="left"))
-        distinct = int(np.count_nonzero(col[1:count] != col[:count - 1])) + 1 if count else 0
-        name = names[j]
-        return ColumnProfile(
-            name=str(name), kind="numeric", dtype=str(data[name].dtype), count=count, n_missing=n - count,
-            missing_share=(n - count) / n if n else 0.0, n_distinct=distinct,
-            distinct_share=distinct / count if count else 0.0,
-            numeric=_sorted_stats(col[lo:hi], lo + count - hi, bins),
-        )
-
-    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, max(len(names), 1))) as pool:
-        return list(pool.map(one, range(len(names))))
 
 
 def categorical_stats(codes: np.ndarray, uniques: pd.Index | np.ndarray, top: int = 20) -> CategoricalStats:

@@ -32,13 +32,10 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit.eda.column_stats import _sorted_stats, float_block
-from mltoolkit.eda.correlation import MIN_PAIR_ROWS, too_few_rows
+from mltoolkit.eda.correlation import _SPARSE_GAPS_FROM, MIN_PAIR_ROWS, too_few_rows
 from mltoolkit.eda.result import ColumnProfile
 
 __all__ = ["NumericBlock", "profile_numeric_block"]
-
-#: Share of present cells from which pair sums subtract the gap rows instead of four dense products.
-_SPARSE_GAPS_FROM = 0.8
 
 
 @dataclasses.dataclass

@@ -1,7 +1,7 @@
 """Associations from merged sums: Pearson, correlation ratio and Cramér's V for the streaming profile.
 
 - Pearson r from pairwise-complete sums (counts, sums, sums of squares and
-  cross products of the shifted numeric block), as :func:`mltoolkit.eda.correlation.pearson_matrix`.
+  cross products of the shifted numeric block), as :meth:`mltoolkit.eda.numeric_block.NumericBlock.pearson`.
 - The correlation ratio from per-category counts, sums and sums of squares.
 - Cramér's V from merged crosstabs (:class:`mltoolkit.eda.stream_stats.Crosstab`).
 

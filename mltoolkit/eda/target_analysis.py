@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from mltoolkit.eda.column_stats import as_float_array, numeric_stats
-from mltoolkit.eda.correlation import correlation_ratio_matrix, cramers_v_matrix
+from mltoolkit.eda.correlation import cramers_v_matrix
 from mltoolkit.eda.numeric_block import NumericBlock, profile_numeric_block
 from mltoolkit.eda.result import CategoryCount, FeatureAssociation, TargetAnalysis
 from mltoolkit.errors import DataError
@@ -105,8 +105,10 @@ def analyze_target(
         assoc += [FeatureAssociation(c, method, float(numeric_values[c])) for c in numeric
                   if np.isfinite(numeric_values[c])]
         if categorical:
-            eta = correlation_ratio_matrix(yv[:, None], [codes[c][0] for c in categorical],
-                                           [len(codes[c][1]) for c in categorical])[0]
+            y_block = (block.columns([target]) if block is not None and target in block.names
+                       else profile_numeric_block(df, [target], ranks=False)[1])
+            eta = y_block.correlation_ratio([codes[c][0] for c in categorical],
+                                            [len(codes[c][1]) for c in categorical])[0]
             assoc += [FeatureAssociation(c, "correlation_ratio", float(v)) for c, v in zip(categorical, eta) if np.isfinite(v)]
     assoc.sort(key=lambda a: -a.value)
     return TargetAnalysis(column=target, task=task, balance=balance, minority_share=minority, numeric=stats,

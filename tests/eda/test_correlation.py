@@ -1,28 +1,25 @@
-"""Average ranks for Spearman, checked against scipy.stats.rankdata."""
+"""Cramér's V, checked against scipy.stats.contingency.association."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from scipy import stats
+from scipy.stats.contingency import association
 
-from mltoolkit.eda.correlation import rank_columns
+from mltoolkit.eda.correlation import cramers_v_matrix
 
 
-@pytest.mark.parametrize("case", ["continuous", "ties", "infinities", "all_missing", "no_gaps"])
-def test_rank_columns_match_scipy_rankdata_on_present_values(case):
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(2000, 3))
-    if case in ("ties", "infinities"):
-        X = X.round(1)
-    if case != "no_gaps":
-        X[rng.random(X.shape) < 0.1] = np.nan
-    if case == "infinities":  # +inf must rank below NaN's stand-in, -inf first
-        X[:5, 0], X[5:9, 0] = np.inf, -np.inf
-    if case == "all_missing":
-        X[:, 1] = np.nan
-    ranks = rank_columns(X)
-    for j in range(X.shape[1]):
-        present = ~np.isnan(X[:, j])
-        assert np.isnan(ranks[~present, j]).all()
-        if present.any():
-            np.testing.assert_allclose(ranks[present, j], stats.rankdata(X[present, j]))
+@pytest.mark.parametrize("missing", [0.0, 0.2])
+def test_cramers_v_matches_scipy(missing):
+    rng = np.random.default_rng(5)
+    cols = [pd.Series(rng.integers(0, k, 4000)) for k in (2, 3, 6)]
+    cols[1] = (cols[0] + cols[1]) % 3  # associated with the first
+    for c in cols:
+        c[rng.random(len(c)) < missing] = np.nan
+    coded = [pd.factorize(c) for c in cols]
+    got = cramers_v_matrix([c for c, _ in coded], [len(u) for _, u in coded])
+    for i in range(3):
+        for j in range(i + 1, 3):
+            both = cols[i].notna() & cols[j].notna()
+            table = pd.crosstab(cols[i][both], cols[j][both]).to_numpy()
+            assert got[i, j] == pytest.approx(association(table, method="cramer"), rel=1e-10)

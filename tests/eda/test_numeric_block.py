@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from scipy.stats.contingency import association
 
 from mltoolkit.eda.column_stats import (
     _datetime_profile,
@@ -13,7 +12,6 @@ from mltoolkit.eda.column_stats import (
     _sorted_quantiles,
     profile_column,
 )
-from mltoolkit.eda.correlation import cramers_v_matrix
 from mltoolkit.eda.numeric_block import profile_numeric_block
 
 
@@ -137,17 +135,24 @@ def test_datetime_profile_counts_as_factorize_and_keeps_the_statistics(tz):
     assert got == _datetime_stats(s, 30)
 
 
-@pytest.mark.parametrize("missing", [0.0, 0.2])
-def test_cramers_v_matches_scipy(missing):
-    rng = np.random.default_rng(5)
-    cols = [pd.Series(rng.integers(0, k, 4000)) for k in (2, 3, 6)]
-    cols[1] = (cols[0] + cols[1]) % 3  # associated with the first
-    for c in cols:
-        c[rng.random(len(c)) < missing] = np.nan
-    coded = [pd.factorize(c) for c in cols]
-    got = cramers_v_matrix([c for c, _ in coded], [len(u) for _, u in coded])
-    for i in range(3):
-        for j in range(i + 1, 3):
-            both = cols[i].notna() & cols[j].notna()
-            table = pd.crosstab(cols[i][both], cols[j][both]).to_numpy()
-            assert got[i, j] == pytest.approx(association(table, method="cramer"), rel=1e-10)
+@pytest.mark.parametrize("case", ["continuous", "ties", "infinities", "all_missing", "no_gaps"])
+def test_ranks_are_scipy_rankdata_of_the_finite_values_centred(case):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2000, 3))
+    if case in ("ties", "infinities"):
+        X = X.round(1)
+    if case != "no_gaps":
+        X[rng.random(X.shape) < 0.1] = np.nan
+    if case == "infinities":  # left out of the ranks, as missing values are
+        X[:5, 0], X[5:9, 0] = np.inf, -np.inf
+    if case == "all_missing":
+        X[:, 1] = np.nan
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    _, block = profile_numeric_block(df, list(df.columns))
+    for j in range(3):
+        finite = np.isfinite(X[:, j])
+        assert (block.R0[~finite, j] == 0).all()
+        assert list(block.gaps[j]) == list(np.flatnonzero(~finite))
+        if finite.any():
+            centre = (finite.sum() + 1) / 2
+            np.testing.assert_allclose(block.R0[finite, j] + centre, stats.rankdata(X[finite, j]))

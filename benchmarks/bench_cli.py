@@ -201,6 +201,27 @@ def main() -> None:
     if not args.peer_python:
         print("peers: not measured (pass --peer-python /path/to/throwaway/venv/bin/python)")
 
+    targets: list[tuple[str, bool | None, str]] = []  # (target, met, figure)
+
+    def median(name: str) -> float | None:
+        return statistics.median(times[name]) if times.get(name) else None
+
+    for name in ("profile --html", "drift --html"):
+        ours = median(name)
+        targets.append((f"{name} at most 2x the import floor", ours / floor <= 2.0, f"{ours / floor:.2f}x"))
+    peer = median("ydata-profiling minimal to_file")
+    if peer is not None:
+        ratio_peer = peer / median("profile --html")
+        targets.append(("profile --html at least 1.6x faster than ydata-profiling minimal", ratio_peer >= 1.6,
+                        f"{ratio_peer:.2f}x"))
+    if demo_seconds is not None:
+        targets.append(("mltoolkit demo at most 60 s", demo_seconds <= 60, f"{demo_seconds:.1f} s"))
+    for name, path, limit in (("EDA report", out / "eda.html", 1.5 * 2**20),
+                              ("technical report", out / "technical.html", 2**20)):
+        if path.exists():
+            targets.append((f"{name} under {limit / 2**20:g} MiB (14 columns)", path.stat().st_size < limit,
+                            _size(path)))
+
     for n in args.inprocess_rows or []:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from bench_profile import make_data
@@ -216,7 +237,13 @@ def main() -> None:
                                  python=args.peer_python)["seconds"] for _ in range(max(1, args.repeats - 1))]
             line += (f"; ydata-profiling minimal {statistics.median(peer):.2f} s -> "
                      f"{statistics.median(peer) / statistics.median(ours):.1f}x faster")
+            speedup = statistics.median(peer) / statistics.median(ours)
+            targets.append((f"in-process profile {n:,} x 20 at least 5x faster than ydata-profiling minimal",
+                            speedup >= 5, f"{speedup:.1f}x"))
         print(line)
+    print("\n== targets (issue 17)")
+    for what, met, figure in targets:
+        print(f"{'met    ' if met else 'NOT MET'}  {what}: {figure}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -126,10 +126,11 @@ def domain_classifier_drift(
     # for each shuffled copy; on a busy machine the threads' hand-offs cost ten times the work.
     with threadpool_limits(1, user_api="openmp"):
         model.fit(X_train, y_train)
-        auc = float(_roc_auc(y_test, model.decision_function(X_test)[None, :])[0])
+        raw = model.decision_function(X_test)
+        auc = float(_roc_auc(y_test, raw[None, :])[0])
         # Which columns tell the two apart is read on at most IMPORTANCE_ROWS held-out rows (per shuffle):
         # the ranking of the telling columns holds, at half the predictions' cost or less.
-        importance = _permutation_importance(model, X_test, y_test, auc, n_repeats=3, seed=seed,
+        importance = _permutation_importance(model, X_test, y_test, raw, n_repeats=3, seed=seed,
                                              max_samples=min(IMPORTANCE_ROWS, len(X_test)))
     order = np.argsort(-importance)
     top = tuple((str(X.columns[i]), float(importance[i])) for i in order[:10] if importance[i] > 0)
@@ -165,40 +166,54 @@ def _roc_auc(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return (ranks[:, positive].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * (len(y) - n_pos))
 
 
-def _permutation_importance(model: HistGradientBoostingClassifier, X: np.ndarray, y: np.ndarray, baseline: float,
+def _permutation_importance(model: HistGradientBoostingClassifier, X: np.ndarray, y: np.ndarray, raw: np.ndarray,
                             *, n_repeats: int, seed: int, max_samples: int,
                             max_cells: int = 2_000_000) -> np.ndarray:
     """Mean drop of ROC AUC when each column of ``X`` is shuffled: ``sklearn.inspection.permutation_importance``
     with ``scoring="roc_auc"``, the same shuffles and the same values.
 
-    scikit-learn scores every shuffled copy with its own prediction, and the model then encodes its categorical
-    columns again each time (a ColumnTransformer per call); here the copies are stacked and scored by a few
-    predictions of up to ``max_cells`` values each. ``baseline`` is the AUC on all of ``X``, as scikit-learn's.
+    ``raw`` is the model's ``decision_function`` on ``X``; the baseline is its AUC on all of ``X``, as
+    scikit-learn's. scikit-learn scores every shuffled copy with its own prediction, and the model then encodes
+    its categorical columns again each time (a ColumnTransformer per call); here the copies are stacked and
+    scored by a few predictions of up to ``max_cells`` values each, and a row whose shuffled value is the one it
+    had (ties: categories, counts, missing values) keeps its prediction, which does not depend on other rows.
     """
+    baseline = _roc_auc(y, raw[None, :])[0]
     # The random draws of scikit-learn's _calculate_permutation_scores: every column starts from the same seed,
     # so all columns see the same rows and the same shuffles.
     random_seed = check_random_state(seed).randint(np.iinfo(np.int32).max + 1)
     random_state = check_random_state(random_seed)
     if max_samples < len(X):
         rows = sample_without_replacement(len(X), max_samples, random_state=random_state)
-        X, y = X[rows], y[rows]
+        X, y, raw = X[rows], y[rows], raw[rows]
     order = np.arange(len(X))
     shuffles = []
     for _ in range(n_repeats):
         random_state.shuffle(order)
         shuffles.append(order.copy())
-    scores = np.empty((X.shape[1] * n_repeats, len(X)))
-    per_prediction = max(1, min(len(scores), max_cells // X.size))  # shuffled copies scored by one prediction
-    stacked = np.empty((per_prediction, *X.shape))
+    scores = np.repeat(raw[None, :], X.shape[1] * n_repeats, axis=0)  # one row per shuffled copy
+    pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (copy, its changed rows, those rows shuffled)
+
+    def predict() -> None:
+        stacked = np.concatenate([shuffled for _, _, shuffled in pending])
+        if len(stacked):
+            parts = np.split(model.decision_function(stacked), np.cumsum([len(rows) for _, rows, _ in pending])[:-1])
+            for (k, rows, _), part in zip(pending, parts):
+                scores[k, rows] = part
+        pending.clear()
+
     k = 0
     for j in range(X.shape[1]):
-        column = X[:, j]
+        original = X[:, j]
+        column = original
         for shuffle in shuffles:
             column = column[shuffle]  # scikit-learn shuffles the already shuffled column again
-            stacked[k % per_prediction] = X
-            stacked[k % per_prediction, :, j] = column
+            rows = np.flatnonzero((column != original) & ~(np.isnan(column) & np.isnan(original)))
+            shuffled = X[rows]
+            shuffled[:, j] = column[rows]
+            pending.append((k, rows, shuffled))
             k += 1
-            if k % per_prediction == 0 or k == len(scores):
-                n = (k - 1) % per_prediction + 1
-                scores[k - n:k] = model.decision_function(stacked[:n].reshape(-1, X.shape[1])).reshape(n, len(X))
+            if sum(shuffled.size for _, _, shuffled in pending) >= max_cells:
+                predict()
+    predict()
     return (baseline - _roc_auc(y, scores)).reshape(X.shape[1], n_repeats).mean(axis=1)

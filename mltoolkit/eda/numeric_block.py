@@ -30,12 +30,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from mltoolkit.eda.column_stats import _sorted_stats, float_block
-from mltoolkit.eda.correlation import _SPARSE_GAPS_FROM, MIN_PAIR_ROWS, too_few_rows
+from mltoolkit.eda.correlation import _SPARSE_GAPS_FROM, MIN_PAIR_ROWS, _pair_sums_sparse_gaps, too_few_rows
 from mltoolkit.eda.result import ColumnProfile
 
 __all__ = ["NumericBlock", "profile_numeric_block"]
+
+#: Cells (rows x columns) gathered at a time for the gap corrections of the pair sums.
+_GATHER_CELLS = 1 << 22
+#: Columns up to which the gap corrections gather the gap rows (beyond, sparse products on a row-major copy).
+_GATHER_UP_TO_COLUMNS = 64
 
 
 @dataclasses.dataclass
@@ -81,27 +87,31 @@ class NumericBlock:
         X0 = X0 if dtype == np.float64 else X0.astype(dtype, order="F")
         n_rows, p = X0.shape
         z = np.array([g.size for g in self.gaps], dtype=np.float64)
-        sxy = np.asarray(X0.T @ X0, dtype=np.float64)
-        total = X0.sum(axis=0, dtype=np.float64)
-        if not z.any():
-            n = np.full((p, p), float(n_rows))
+        few_gaps = z.sum() <= (1 - _SPARSE_GAPS_FROM) * n_rows * p
+        if z.any() and few_gaps and p > _GATHER_UP_TO_COLUMNS:
+            # Wide: the gap rows times every column would be large; sparse products on a row-major copy.
+            n, sx, sxx, sxy = (np.asarray(a, dtype=np.float64) for a in
+                               _pair_sums_sparse_gaps(np.ascontiguousarray(X0), ~self._missing_mask()))
+        else:
+            sxy = np.asarray(X0.T @ X0, dtype=np.float64)
+            total = X0.sum(axis=0, dtype=np.float64)
             sx = np.repeat(total[:, None], p, axis=1)
             sxx = np.repeat(np.diag(sxy)[:, None], p, axis=1)
-        elif z.sum() <= (1 - _SPARSE_GAPS_FROM) * n_rows * p:
-            # Every column's gap rows at once, every column of them: sums per gap owner subtracted from totals.
-            rows, starts, owners = self._gap_rows()
-            sub = np.asarray(X0[rows], dtype=np.float64)
-            squares = np.diag(sxy)
-            sx = np.repeat(total[:, None], p, axis=1)
-            sxx = np.repeat(squares[:, None], p, axis=1)
-            sx[:, owners] -= np.add.reduceat(sub, starts, axis=0).T
-            sxx[:, owners] -= np.add.reduceat(sub * sub, starts, axis=0).T
-            n = self._pair_counts()
-        else:
-            M = (~self._missing_mask()).astype(X0.dtype)
-            n = np.asarray(M.T @ M, dtype=np.float64)
-            sx = np.asarray(X0.T @ M, dtype=np.float64)
-            sxx = np.asarray(np.square(X0).T @ M, dtype=np.float64)
+            if not z.any():
+                n = np.full((p, p), float(n_rows))
+            elif few_gaps:
+                # The gap rows of a run of columns at once, every column of them: sums per gap owner subtracted
+                # from the totals (runs bounded so the gathered rows stay small).
+                for rows, starts, owners in self._gap_runs():
+                    sub = np.asarray(X0[rows], dtype=np.float64)
+                    sx[:, owners] -= np.add.reduceat(sub, starts, axis=0).T
+                    sxx[:, owners] -= np.add.reduceat(np.square(sub, out=sub), starts, axis=0).T
+                n = self._pair_counts()
+            else:
+                M = (~self._missing_mask()).astype(X0.dtype)
+                n = np.asarray(M.T @ M, dtype=np.float64)
+                sx = np.asarray(X0.T @ M, dtype=np.float64)
+                sxx = np.asarray(np.square(X0).T @ M, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = sxy - sx * sx.T / n
             var = sxx - sx * sx / n
@@ -117,10 +127,10 @@ class NumericBlock:
         out = np.full(len(i), np.nan)
         for k, (a, b) in enumerate(zip(i, j)):  # a few hundred pairs at most: each one vectorized over rows
             x, y = X0[:, a], X0[:, b]
-            gaps = np.union1d(self.gaps[a], self.gaps[b])
-            if gaps.size:
+            if self.gaps[a].size or self.gaps[b].size:
                 keep = np.ones(x.size, dtype=bool)
-                keep[gaps] = False
+                keep[self.gaps[a]] = False
+                keep[self.gaps[b]] = False
                 x, y = x[keep], y[keep]
             if x.size < MIN_PAIR_ROWS:
                 continue
@@ -218,12 +228,22 @@ class NumericBlock:
         r[n < MIN_PAIR_ROWS] = np.nan
         return np.clip(r, -1.0, 1.0)
 
-    def _gap_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All gap rows one column after another, where each column's run starts, and the columns that have one."""
-        owners = np.array([j for j, g in enumerate(self.gaps) if g.size], dtype=np.intp)
-        sizes = np.array([self.gaps[j].size for j in owners], dtype=np.intp)
-        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
-        return np.concatenate([self.gaps[j] for j in owners]), starts, owners
+    def _gap_runs(self):
+        """Runs of columns with gaps: their gap rows one column after another, where each column's rows start
+        in them, and the columns; each run gathers at most about :data:`_GATHER_CELLS` cells."""
+        p = self.X0.shape[1]
+        owners = [j for j, g in enumerate(self.gaps) if g.size]
+        run: list[int] = []
+        size = 0
+        for j in owners + [-1]:
+            if run and (j < 0 or (size + self.gaps[j].size) * p > _GATHER_CELLS):
+                sizes = np.array([self.gaps[i].size for i in run], dtype=np.intp)
+                starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+                yield np.concatenate([self.gaps[i] for i in run]), starts, np.array(run, dtype=np.intp)
+                run, size = [], 0
+            if j >= 0:
+                run.append(j)
+                size += self.gaps[j].size
 
     def _pair_counts(self) -> np.ndarray:
         """Rows where both columns of each pair are finite (the same for values and ranks: computed once)."""
@@ -232,8 +252,10 @@ class NumericBlock:
             z = np.array([g.size for g in self.gaps], dtype=np.float64)
             both = np.zeros((p, p))
             if z.any():
-                rows, starts, owners = self._gap_rows()
-                both[:, owners] = np.add.reduceat(self._missing_mask()[rows], starts, axis=0, dtype=np.float64).T
+                # Sparse gap indicator, column j holding its gap rows: Z.T @ Z counts the rows two columns lack.
+                indptr = np.concatenate(([0], np.cumsum(z))).astype(np.int64)
+                Z = sp.csc_matrix((np.ones(int(indptr[-1])), np.concatenate(self.gaps), indptr), shape=(n_rows, p))
+                both = (Z.T @ Z).toarray()
             self._counts = n_rows - z[:, None] - z[None, :] + both
         return self._counts
 

@@ -156,3 +156,13 @@ def test_ranks_are_scipy_rankdata_of_the_finite_values_centred(case):
         if finite.any():
             centre = (finite.sum() + 1) / 2
             np.testing.assert_allclose(block.R0[finite, j] + centre, stats.rankdata(X[finite, j]))
+
+
+def test_wide_block_pearson_matches_pandas():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(600, 70)) + rng.normal(size=(600, 1))
+    X[rng.random(X.shape) < 0.03] = np.nan
+    df = pd.DataFrame(X)
+    _, block = profile_numeric_block(df, list(df.columns))
+    np.testing.assert_allclose(block.pearson(), df.corr().to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(block.pearson(dtype=np.float32), df.corr().to_numpy(), atol=1e-5)

@@ -33,7 +33,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mltoolkit.eda.column_stats import _sorted_stats, float_block
-from mltoolkit.eda.correlation import _SPARSE_GAPS_FROM, MIN_PAIR_ROWS, _pair_sums_sparse_gaps, too_few_rows
+from mltoolkit.eda.correlation import (
+    _SPARSE_GAPS_FROM,
+    MIN_PAIR_ROWS,
+    _pair_sums_sparse_gaps,
+    too_few_rows,
+)
 from mltoolkit.eda.result import ColumnProfile
 
 __all__ = ["NumericBlock", "profile_numeric_block"]

@@ -47,6 +47,11 @@ __all__ = ["NumericBlock", "profile_numeric_block"]
 _GATHER_CELLS = 1 << 22
 #: Columns up to which the gap corrections gather the gap rows (beyond, sparse products on a row-major copy).
 _GATHER_UP_TO_COLUMNS = 64
+#: Cells widened to double precision at a time for the products of ranks held in single precision.
+_GRAM_CELLS = 1 << 20
+#: Ranks are held in single precision up to this many values per column: their centred values are multiples
+#: of 1/2 below 2**23 in size, exact in a float32 (half the memory of the largest block after the values').
+_FLOAT32_RANKS_UP_TO = 1 << 24
 
 
 @dataclasses.dataclass
@@ -61,7 +66,8 @@ class NumericBlock:
         (rows, columns), column-major: value minus the column's mean over its
         finite values; 0 where the value is missing or infinite.
     R0 : numpy.ndarray or None
-        The same for average ranks of the finite values (None when not asked for).
+        The same for average ranks of the finite values (None when not asked for);
+        single precision below 2**24 rows, where it holds them exactly.
     gaps : list of numpy.ndarray
         Per column, the sorted rows where it is missing or infinite.
     """
@@ -89,16 +95,18 @@ class NumericBlock:
         X0 = self.R0 if ranks else self.X0
         if X0 is None:
             raise ValueError("this block holds no ranks; build it with ranks=True")
-        X0 = X0 if dtype == np.float64 else X0.astype(dtype, order="F")
         n_rows, p = X0.shape
         z = np.array([g.size for g in self.gaps], dtype=np.float64)
         few_gaps = z.sum() <= (1 - _SPARSE_GAPS_FROM) * n_rows * p
-        if z.any() and few_gaps and p > _GATHER_UP_TO_COLUMNS:
+        narrow = not z.any() or (few_gaps and p <= _GATHER_UP_TO_COLUMNS)
+        if X0.dtype != dtype and not (narrow and dtype == np.float64):
+            X0 = X0.astype(dtype, order="F")   # ranks held in single precision, read in double below when narrow
+        if not narrow and few_gaps:
             # Wide: the gap rows times every column would be large; sparse products on a row-major copy.
             n, sx, sxx, sxy = (np.asarray(a, dtype=np.float64) for a in
                                _pair_sums_sparse_gaps(np.ascontiguousarray(X0), ~self._missing_mask()))
         else:
-            sxy = np.asarray(X0.T @ X0, dtype=np.float64)
+            sxy = _gram(X0)
             total = X0.sum(axis=0, dtype=np.float64)
             sx = np.repeat(total[:, None], p, axis=1)
             sxx = np.repeat(np.diag(sxy)[:, None], p, axis=1)
@@ -131,7 +139,7 @@ class NumericBlock:
         X0 = self.R0 if ranks else self.X0
         out = np.full(len(i), np.nan)
         for k, (a, b) in enumerate(zip(i, j)):  # a few hundred pairs at most: each one vectorized over rows
-            x, y = X0[:, a], X0[:, b]
+            x, y = X0[:, a].astype(np.float64, copy=False), X0[:, b].astype(np.float64, copy=False)
             if self.gaps[a].size or self.gaps[b].size:
                 keep = np.ones(x.size, dtype=bool)
                 keep[self.gaps[a]] = False
@@ -271,6 +279,18 @@ class NumericBlock:
         return missing
 
 
+def _gram(X: np.ndarray) -> np.ndarray:
+    """``X.T @ X`` in double precision; single-precision ``X`` is widened a slice of rows at a time."""
+    if X.dtype == np.float64:
+        return X.T @ X
+    out = np.zeros((X.shape[1], X.shape[1]))
+    step = max(1024, _GRAM_CELLS // max(X.shape[1], 1))
+    for start in range(0, X.shape[0], step):
+        chunk = X[start:start + step].astype(np.float64)
+        out += chunk.T @ chunk
+    return out
+
+
 def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, *,
                           ranks: bool = True) -> tuple[list[ColumnProfile], NumericBlock]:
     """Profiles of numeric columns stored as numbers, and the centred block for their associations.
@@ -281,37 +301,53 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
     distinct count (±inf count as values, as :func:`pandas.factorize` does).
     """
     X = float_block(data, names)
-    R0 = np.empty_like(X, order="F") if ranks else None
+    rank_dtype = np.float32 if X.shape[0] < _FLOAT32_RANKS_UP_TO else np.float64
+    R0 = np.empty(X.shape, dtype=rank_dtype, order="F") if ranks else None
     n = X.shape[0]
     gaps: list[np.ndarray] = [np.empty(0, dtype=np.intp)] * len(names)
+    positions: dict[int, np.ndarray] = {}  # centred ranks 1..m without ties, shared by columns of m values
 
     def one(j: int) -> ColumnProfile:
         x = X[:, j]
         finite = np.isfinite(x)
         n_finite = int(np.count_nonzero(finite))
-        n_nan = int(np.count_nonzero(np.isnan(x))) if n_finite < n else 0
+        lacking = np.flatnonzero(~finite) if n_finite < n else None
+        n_nan = int(np.count_nonzero(np.isnan(x[lacking]))) if lacking is not None else 0
         count = n - n_nan
         # NaN sort last either way, but numpy's vectorized sorts take only NaN-free input: +inf stands in.
-        key = x if n_finite == n else np.where(finite, x, np.inf)
+        key = x
+        if lacking is not None:
+            key = x.copy()
+            key[lacking] = np.inf
         if R0 is not None:
-            order = np.argsort(key)
-            values = x[order[:n_finite]]
+            order = np.argsort(key)[:n_finite]
+            values = x[order]
         else:
             values = np.sort(key)[:n_finite]
-        distinct = int(np.count_nonzero(values[1:] != values[:-1])) + 1 if n_finite else 0
-        distinct += int(n_finite < count and bool((x == -np.inf).any())) + int(n_finite < count and bool((x == np.inf).any()))
-        name = names[j]
+        new = np.empty(n_finite, dtype=bool)   # where the sorted values change
+        if n_finite:
+            new[0] = True
+            np.not_equal(values[1:], values[:-1], out=new[1:])
+        distinct_finite = int(np.count_nonzero(new))
+        distinct = distinct_finite
+        if lacking is not None and count > n_finite:  # ±inf count as values
+            distinct += int(bool((x[lacking] == -np.inf).any())) + int(bool((x[lacking] == np.inf).any()))
         stats = _sorted_stats(values, count - n_finite, bins)
-        if R0 is not None:
-            _ranks_into(values, order[:n_finite], R0[:, j])
-        mean = stats.mean if stats.mean is not None else 0.0
-        np.subtract(x, mean, out=x)
-        if n_finite < n:
-            lacking = np.flatnonzero(~finite)
+        if R0 is not None and n_finite:
+            if distinct_finite == n_finite:   # no ties (continuous values): the ranks are the positions
+                if n_finite not in positions:
+                    positions[n_finite] = (np.arange(n_finite, dtype=np.float64)
+                                           + (1 - (n_finite + 1) / 2.0)).astype(R0.dtype)
+                R0[order, j] = positions[n_finite]
+            else:
+                _tied_ranks_into(new, order, R0[:, j])
+        np.subtract(x, stats.mean if stats.mean is not None else 0.0, out=x)
+        if lacking is not None:
             x[lacking] = 0.0
             if R0 is not None:
                 R0[lacking, j] = 0.0
             gaps[j] = lacking
+        name = names[j]
         return ColumnProfile(
             name=str(name), kind="numeric", dtype=str(data[name].dtype), count=count, n_missing=n - count,
             missing_share=(n - count) / n if n else 0.0, n_distinct=distinct,
@@ -323,18 +359,9 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
     return profiles, NumericBlock(list(names), X, R0, gaps)
 
 
-def _ranks_into(values: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
-    """Average ranks (ties averaged) of sorted ``values``, minus their mean, written at rows ``order`` of ``out``."""
-    m = values.size
-    if m == 0:
-        return
-    centre = (m + 1) / 2.0
-    new = np.empty(m, dtype=bool)
-    new[0] = True
-    np.not_equal(values[1:], values[:-1], out=new[1:])
-    if new.all():  # no ties (continuous values): the ranks are the positions
-        out[order] = np.arange(1.0 - centre, m + 1.0 - centre)
-        return
+def _tied_ranks_into(new: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
+    """Average ranks of sorted values with ties (``new`` marks where they change), minus their mean, at rows ``order``."""
+    m = new.size
     starts = np.flatnonzero(new)
     ends = np.append(starts[1:], m)
-    out[order] = np.repeat((starts + ends + 1) / 2.0 - centre, ends - starts)
+    out[order] = np.repeat((starts + ends + 1) / 2.0 - (m + 1) / 2.0, ends - starts)

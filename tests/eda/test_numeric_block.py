@@ -27,6 +27,7 @@ def _table(missing: float, seed: int = 0, n: int = 3000) -> pd.DataFrame:
     for col in df.columns:
         df.loc[rng.random(n) < missing, col] = np.nan
     df.loc[:3, "a"] = [np.inf, -np.inf, np.inf, 7.0]
+    df.loc[4, "c"] = np.inf  # with ties
     return df
 
 
@@ -43,7 +44,7 @@ def test_pearson_matches_pandas_pairwise_complete(missing):
 
 @pytest.mark.parametrize("missing", [0.0, 0.05, 0.4])
 def test_spearman_is_pearson_on_average_ranks_of_finite_values(missing):
-    df = _finite(_table(missing)) if missing else _table(missing).iloc[4:]  # no gaps: no infinities either
+    df = _finite(_table(missing)) if missing else _table(missing).iloc[5:]  # no gaps: no infinities either
     ranks = df.apply(lambda s: pd.Series(stats.rankdata(s.dropna()), index=s.dropna().index))
     _, block = profile_numeric_block(df, list(df.columns))
     np.testing.assert_allclose(block.pearson(ranks=True), ranks.corr().to_numpy(), atol=1e-12)
@@ -166,3 +167,5 @@ def test_wide_block_pearson_matches_pandas():
     _, block = profile_numeric_block(df, list(df.columns))
     np.testing.assert_allclose(block.pearson(), df.corr().to_numpy(), atol=1e-12)
     np.testing.assert_allclose(block.pearson(dtype=np.float32), df.corr().to_numpy(), atol=1e-5)
+    ranks = df.apply(lambda s: pd.Series(stats.rankdata(s.dropna()), index=s.dropna().index))
+    np.testing.assert_allclose(block.pearson(ranks=True), ranks.corr().to_numpy(), atol=1e-12)

@@ -199,25 +199,26 @@ def _permutation_importance(model: HistGradientBoostingClassifier, X: np.ndarray
     pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (copy, its changed rows, those rows shuffled)
 
     def predict() -> None:
-        stacked = np.concatenate([shuffled for _, _, shuffled in pending])
+        stacked = np.concatenate([shuffled for _, _, shuffled in pending]) if pending else X[:0]
         if len(stacked):
-            parts = np.split(model.decision_function(stacked), np.cumsum([len(rows) for _, rows, _ in pending])[:-1])
-            for (k, rows, _), part in zip(pending, parts):
-                scores[k, rows] = part
+            ends = np.cumsum([len(changed) for _, changed, _ in pending])[:-1]
+            for (copy, changed, _), part in zip(pending, np.split(model.decision_function(stacked), ends)):
+                scores[copy, changed] = part
         pending.clear()
 
-    k = 0
+    cells = 0
     for j in range(X.shape[1]):
         original = X[:, j]
         column = original
-        for shuffle in shuffles:
+        for r, shuffle in enumerate(shuffles):
             column = column[shuffle]  # scikit-learn shuffles the already shuffled column again
-            rows = np.flatnonzero((column != original) & ~(np.isnan(column) & np.isnan(original)))
-            shuffled = X[rows]
-            shuffled[:, j] = column[rows]
-            pending.append((k, rows, shuffled))
-            k += 1
-            if sum(shuffled.size for _, _, shuffled in pending) >= max_cells:
+            changed = np.flatnonzero((column != original) & ~(np.isnan(column) & np.isnan(original)))
+            shuffled = X[changed]
+            shuffled[:, j] = column[changed]
+            pending.append((j * n_repeats + r, changed, shuffled))
+            cells += shuffled.size
+            if cells >= max_cells:
                 predict()
+                cells = 0
     predict()
     return (baseline - _roc_auc(y, scores)).reshape(X.shape[1], n_repeats).mean(axis=1)

@@ -44,3 +44,15 @@ def test_permutation_importance_matches_sklearn_from_the_same_rows_baseline(fitt
     assert max_samples < len(X) or abs(offset[0]) < 1e-12
     assert ours[4] == 0  # a constant never changes a prediction: shuffling it costs nothing
     assert ours[0] > 0.05 and ours[1] > 0.01 and abs(ours[2]) < 0.02  # what the labels follow tells
+
+
+def test_permutation_importance_does_not_depend_on_how_copies_are_batched(fitted):
+    model, X, y = fitted
+    X = X[:, [4, 0, 1, 2, 3]]  # the constant first: the last copy fills a batch of one cell exactly
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0,
+                                           categorical_features=[False, False, True, False, True]).fit(X, y)
+    raw = model.decision_function(X)
+    one_batch = _permutation_importance(model, X, y, raw, n_repeats=2, seed=1, max_samples=300)
+    for max_cells in (1, 7 * 300, 10**9):
+        assert _permutation_importance(model, X, y, raw, n_repeats=2, seed=1, max_samples=300,
+                                       max_cells=max_cells) == pytest.approx(one_batch, abs=1e-15)

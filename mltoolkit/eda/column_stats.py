@@ -141,18 +141,25 @@ def _sorted_stats(values: np.ndarray, n_inf: int, bins: int) -> NumericStats:
                             0, 0, n_inf, None, None, Histogram((), ()))
     mean, std, skew, kurt = _moments(values)
     lo, hi = float(values[0]), float(values[-1])
-    e_lo, e_hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-    edges = np.linspace(e_lo, e_hi, bins + 1)  # as numpy.histogram(range=...) builds them
-    pos = np.searchsorted(values, edges, side="left")
-    pos[-1] = n  # the last bin is closed on the right
     zero_lo, zero_hi = np.searchsorted(values, 0.0, side="left"), np.searchsorted(values, 0.0, side="right")
     return NumericStats(
         mean=mean, std=std, min=lo, max=hi,
         quantiles={f"{int(q * 100)}%": float(v) for q, v in zip(QUANTILES, _sorted_quantiles(values, QUANTILES))},
         n_zeros=int(zero_hi - zero_lo), n_negative=int(zero_lo), n_infinite=n_inf,
         skewness=None if skew is None else float(skew), kurtosis=None if kurt is None else float(kurt),
-        histogram=Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in np.diff(pos))),
+        histogram=_sorted_histogram(values, bins),
     )
+
+
+def _sorted_histogram(values: np.ndarray, bins: int) -> Histogram:
+    """:func:`_histogram` of non-empty values already sorted, by binary search of the edges (the same counts:
+    numpy's bins are half-open on the same edges, the last one closed)."""
+    lo, hi = float(values[0]), float(values[-1])
+    e_lo, e_hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    edges = np.linspace(e_lo, e_hi, bins + 1)  # as numpy.histogram(range=...) builds them
+    pos = np.searchsorted(values, edges, side="left")
+    pos[-1] = values.size  # the last bin is closed on the right
+    return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in np.diff(pos)))
 
 
 def categorical_stats(codes: np.ndarray, uniques: pd.Index | np.ndarray, top: int = 20) -> CategoricalStats:
@@ -214,16 +221,26 @@ def _datetime_profile(s: pd.Series, bins: int) -> tuple[int, int, DatetimeStats]
         return n_missing, 0, DatetimeStats(None, None, None, None, None, Histogram((), ()))
     n_distinct = int(np.count_nonzero(valid[1:] != valid[:-1])) + 1
     unit = np.datetime_data(s.dtype)[0]
-    seconds = valid.view(f"datetime64[{unit}]").astype("datetime64[ns]").astype(np.int64) / 1e9
-    distinct = seconds[np.concatenate(([True], seconds[1:] != seconds[:-1]))]
-    gaps = np.diff(distinct) / _SECONDS_PER_DAY
-    first, last = (pd.Timestamp(v.view(f"datetime64[{unit}]")) for v in (valid[0], valid[-1]))
+    first, last = (pd.Timestamp(v.view(f"datetime64[{unit}]")).isoformat() for v in (valid[0], valid[-1]))
+    # Temporaries released as soon as done with: a million dates would otherwise hold several copies at once.
+    nanos = valid if unit == "ns" else valid.view(f"datetime64[{unit}]").astype("datetime64[ns]").view(np.int64)
+    seconds = nanos / 1e9
+    del nanos, values, valid
+    change = np.empty(seconds.size, dtype=bool)
+    change[0] = True
+    np.not_equal(seconds[1:], seconds[:-1], out=change[1:])
+    distinct = seconds[change]
+    del change
+    range_days = float((distinct[-1] - distinct[0]) / _SECONDS_PER_DAY)
+    gaps = np.diff(distinct)
+    del distinct
+    np.divide(gaps, _SECONDS_PER_DAY, out=gaps)
+    largest = float(gaps.max()) if gaps.size else None
+    median = float(np.median(gaps, overwrite_input=True)) if gaps.size else None
+    del gaps
     return n_missing, n_distinct, DatetimeStats(
-        min=first.isoformat(), max=last.isoformat(),
-        range_days=float((distinct[-1] - distinct[0]) / _SECONDS_PER_DAY),
-        largest_gap_days=float(gaps.max()) if gaps.size else None,
-        median_gap_days=float(np.median(gaps)) if gaps.size else None,
-        histogram=_histogram(seconds, bins),
+        min=first, max=last, range_days=range_days, largest_gap_days=largest, median_gap_days=median,
+        histogram=_sorted_histogram(seconds, bins),
     )
 
 

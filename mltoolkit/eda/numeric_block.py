@@ -49,9 +49,9 @@ _GATHER_CELLS = 1 << 22
 _GATHER_UP_TO_COLUMNS = 64
 #: Cells widened to double precision at a time for the products of ranks held in single precision.
 _GRAM_CELLS = 1 << 20
-#: Ranks are held in single precision up to this many values per column: their centred values are multiples
-#: of 1/2 below 2**23 in size, exact in a float32 (half the memory of the largest block after the values').
-_FLOAT32_RANKS_UP_TO = 1 << 24
+#: Ranks are held in single precision below this many rows: average ranks are multiples of 1/2 below 2**23,
+#: exact in a float32 (half the memory of the second largest block).
+_FLOAT32_RANKS_UP_TO = 1 << 23
 
 
 @dataclasses.dataclass
@@ -67,7 +67,7 @@ class NumericBlock:
         finite values; 0 where the value is missing or infinite.
     R0 : numpy.ndarray or None
         The same for average ranks of the finite values (None when not asked for);
-        single precision below 2**24 rows, where it holds them exactly.
+        single precision below 2**23 rows, where it holds them exactly.
     gaps : list of numpy.ndarray
         Per column, the sorted rows where it is missing or infinite.
     """
@@ -305,7 +305,8 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
     R0 = np.empty(X.shape, dtype=rank_dtype, order="F") if ranks else None
     n = X.shape[0]
     gaps: list[np.ndarray] = [np.empty(0, dtype=np.intp)] * len(names)
-    positions: dict[int, np.ndarray] = {}  # centred ranks 1..m without ties, shared by columns of m values
+    # Ranks 1..n: a column of m values without ties takes the first m, scattered to its rows in sorted order.
+    positions = np.arange(1, n + 1, dtype=R0.dtype) if R0 is not None else None
 
     def one(j: int) -> ColumnProfile:
         x = X[:, j]
@@ -315,15 +316,15 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
         n_nan = int(np.count_nonzero(np.isnan(x[lacking]))) if lacking is not None else 0
         count = n - n_nan
         # NaN sort last either way, but numpy's vectorized sorts take only NaN-free input: +inf stands in.
-        key = x
+        key = x.copy()   # its buffer then holds the sorted values
         if lacking is not None:
-            key = x.copy()
             key[lacking] = np.inf
         if R0 is not None:
             order = np.argsort(key)[:n_finite]
-            values = x[order]
+            values = np.take(x, order, out=key[:n_finite])
         else:
-            values = np.sort(key)[:n_finite]
+            key.sort()
+            values = key[:n_finite]
         new = np.empty(n_finite, dtype=bool)   # where the sorted values change
         if n_finite:
             new[0] = True
@@ -334,13 +335,15 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
             distinct += int(bool((x[lacking] == -np.inf).any())) + int(bool((x[lacking] == np.inf).any()))
         stats = _sorted_stats(values, count - n_finite, bins)
         if R0 is not None and n_finite:
+            ranks_j = R0[:, j]
             if distinct_finite == n_finite:   # no ties (continuous values): the ranks are the positions
-                if n_finite not in positions:
-                    positions[n_finite] = (np.arange(n_finite, dtype=np.float64)
-                                           + (1 - (n_finite + 1) / 2.0)).astype(R0.dtype)
-                R0[order, j] = positions[n_finite]
+                ranks_j[order] = positions[:n_finite]
             else:
-                _tied_ranks_into(new, order, R0[:, j])
+                _tied_ranks_into(new, order, ranks_j)
+            del order
+            if lacking is not None:
+                ranks_j[lacking] = 0.0        # not yet written: zero before the arithmetic, and again after it
+            ranks_j -= (n_finite + 1) / 2.0   # centred: exact, multiples of 1/2
         np.subtract(x, stats.mean if stats.mean is not None else 0.0, out=x)
         if lacking is not None:
             x[lacking] = 0.0
@@ -360,8 +363,7 @@ def profile_numeric_block(data: pd.DataFrame, names: list[str], bins: int = 30, 
 
 
 def _tied_ranks_into(new: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
-    """Average ranks of sorted values with ties (``new`` marks where they change), minus their mean, at rows ``order``."""
-    m = new.size
+    """Average ranks of sorted values with ties (``new`` marks where they change), written at rows ``order``."""
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], m)
-    out[order] = np.repeat((starts + ends + 1) / 2.0 - (m + 1) / 2.0, ends - starts)
+    ends = np.append(starts[1:], new.size)
+    out[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)

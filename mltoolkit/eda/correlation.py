@@ -91,7 +91,7 @@ def _cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int,
     n = a.size
     if n < MIN_PAIR_ROWS or ka < 2 or kb < 2:
         return float("nan")
-    key = a.astype(np.int64, copy=False) * kb
+    key = np.multiply(a, kb, dtype=np.int64)
     key += b
     table = np.bincount(key, minlength=ka * kb)
     del key

@@ -197,7 +197,7 @@ class NumericBlock:
                 continue
             all_ok = bool(ok.all())
             # Missing categories go to an extra group k, dropped from the sums.
-            cc = c if all_ok else np.where(ok, c, k)
+            cc = np.asarray(c if all_ok else np.where(ok, c, k), dtype=np.intp)  # bincount's own type, once
             s1 = np.empty((k, p))                                   # group sums of each column
             for j in range(p):
                 s1[:, j] = np.bincount(cc, weights=X0[:, j], minlength=k + 1)[:k]

@@ -178,7 +178,7 @@ def profile(
         in_block = dict(zip(block_names, block_profiles))
         codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
         if target in in_block:
-            codes[target] = pd.factorize(data[target], use_na_sentinel=True)
+            codes[target] = _factorize(data[target])
         columns = []
         # A disabled bar still makes tqdm's multiprocessing lock on its first use: no bar object unless asked.
         bar = tqdm(schema.columns, desc="profiling columns", unit="col") if progress else schema.columns
@@ -190,7 +190,7 @@ def profile(
             if col.kind == "datetime" and col.name != target and pd.api.types.is_datetime64_any_dtype(s.dtype):
                 columns.append(profile_column(s, col.kind, bins=bins))  # counted from one sort, no hash table
                 continue
-            codes[col.name] = pd.factorize(s, use_na_sentinel=True)
+            codes[col.name] = _factorize(s)
             columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,
                                           codes=codes[col.name]))
         columns = tuple(columns)
@@ -205,6 +205,16 @@ def profile(
         sampled_rows=len(data) if data is not df else None, elapsed_seconds=time.perf_counter() - t0,
         fingerprint=fingerprint(df, schema, row_hashes=row_hashes),
     )
+
+
+def _factorize(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`pandas.factorize` (-1 = missing) with the codes as 32-bit integers when they fit.
+
+    Every categorical column's codes are kept until the associations are done:
+    half the memory, which a fresh process pays for page by page.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return (codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes), uniques
 
 
 def _row_hashes(df: pd.DataFrame) -> pd.Series:

@@ -116,9 +116,10 @@ class NumericBlock:
                 # The gap rows of a run of columns at once, every column of them: sums per gap owner subtracted
                 # from the totals (runs bounded so the gathered rows stay small).
                 for rows, starts, owners in self._gap_runs():
-                    sub = np.asarray(X0[rows], dtype=np.float64)
-                    sx[:, owners] -= np.add.reduceat(sub, starts, axis=0).T
-                    sxx[:, owners] -= np.add.reduceat(np.square(sub, out=sub), starts, axis=0).T
+                    # Gathered along each (contiguous) column: a row-wise gather of a column-major block is slow.
+                    sub = np.asarray(np.take(X0.T, rows, axis=1), dtype=np.float64)
+                    sx[:, owners] -= np.add.reduceat(sub, starts, axis=1)
+                    sxx[:, owners] -= np.add.reduceat(np.square(sub, out=sub), starts, axis=1)
                 n = self._pair_counts()
             else:
                 M = (~self._missing_mask()).astype(X0.dtype)
@@ -206,8 +207,8 @@ class NumericBlock:
                 cnt[:, j] -= np.bincount(cc[self.gaps[j]], minlength=k + 1)[:k]
             s2 = squares
             if not all_ok:
-                lacking = X0[np.flatnonzero(~ok)]
-                s2 = squares - np.einsum("ij,ij->j", lacking, lacking)
+                lacking = np.take(X0.T, np.flatnonzero(~ok), axis=1)
+                s2 = squares - np.einsum("ij,ij->i", lacking, lacking)
             n = cnt.sum(axis=0)
             total = s1.sum(axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -230,8 +231,8 @@ class NumericBlock:
         sxy = X0.T @ y0
         sxx = np.einsum("ij,ij->j", X0, X0)
         if y_lacking.size:
-            sub = X0[y_lacking]
-            sxx = sxx - np.einsum("ij,ij->j", sub, sub)
+            sub = np.take(X0.T, y_lacking, axis=1)
+            sxx = sxx - np.einsum("ij,ij->i", sub, sub)
         n_y, s_y, s_yy = float(yp.sum()), float(y0.sum()), float(np.dot(y0, y0))
         n = np.array([n_y - yp[g].sum() for g in self.gaps])
         sy = np.array([s_y - y0[g].sum() for g in self.gaps])   # sums of y over rows where x is present too

@@ -8,10 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils.random import sample_without_replacement
 from threadpoolctl import threadpool_limits
 
 from mltoolkit._serialize import to_jsonable
@@ -118,6 +114,11 @@ def domain_classifier_drift(
     cat_cols = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
     for c in cat_cols:
         X[c] = X[c].astype("object").where(X[c].notna(), "(missing)").astype(str)
+    # scikit-learn is imported here: a command comparing two files runs this in a forked child (mltoolkit.forking),
+    # and the process writing the report need not import it.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
     X_train, X_test = _encode(X_train, X_test, cat_cols)
     model = HistGradientBoostingClassifier(max_iter=100, random_state=seed,
@@ -166,7 +167,7 @@ def _roc_auc(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return (ranks[:, positive].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * (len(y) - n_pos))
 
 
-def _permutation_importance(model: HistGradientBoostingClassifier, X: np.ndarray, y: np.ndarray, raw: np.ndarray,
+def _permutation_importance(model: Any, X: np.ndarray, y: np.ndarray, raw: np.ndarray,
                             *, n_repeats: int, seed: int, max_samples: int,
                             max_cells: int = 2_000_000) -> np.ndarray:
     """Mean drop of ROC AUC when each column of ``X`` is shuffled, on ``max_samples`` of its rows.
@@ -184,6 +185,9 @@ def _permutation_importance(model: HistGradientBoostingClassifier, X: np.ndarray
     """
     # The random draws of scikit-learn's _calculate_permutation_scores: every column starts from the same seed,
     # so all columns see the same rows and the same shuffles.
+    from sklearn.utils import check_random_state
+    from sklearn.utils.random import sample_without_replacement
+
     random_seed = check_random_state(seed).randint(np.iinfo(np.int32).max + 1)
     random_state = check_random_state(random_seed)
     if max_samples < len(X):

@@ -18,14 +18,15 @@ where not".
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError
-from mltoolkit.evaluate.bootstrap import MetricInterval
+
+if TYPE_CHECKING:  # imported where used: it imports sklearn.metrics, which comparing two tables never needs
+    from mltoolkit.evaluate.bootstrap import MetricInterval
 
 __all__ = ["PerformanceDrift", "estimate_performance", "actual_performance", "performance_drift",
            "estimate_metric", "ESTIMABLE_METRICS"]
@@ -68,7 +69,11 @@ def actual_performance(y_true: np.ndarray, proba: np.ndarray, threshold: float =
     if y.shape != p.shape:
         raise ConfigError(f"{y.size} labels for {p.size} predictions", parameter="y_true")
     pred = p >= threshold
-    tn, fp, fn, tp = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
+    from sklearn.metrics import (
+        confusion_matrix,  # imported where used: comparing two tables needs none of it
+    )
+
+    tn, fp, fn, tp = confusion_matrix(y, pred, labels=[0, 1]).ravel()
     return _from_confusion(float(tp), float(fp), float(fn), float(tn))
 
 
@@ -209,6 +214,8 @@ def estimate_metric(score: np.ndarray, p_positive: np.ndarray | None = None, met
     >>> round(iv.value, 3)
     0.85
     """
+    from mltoolkit.evaluate.bootstrap import MetricInterval
+
     if metric not in ESTIMABLE_METRICS:
         raise ConfigError(f"metric {metric!r} cannot be estimated from probabilities; estimable metrics are: "
                           f"{', '.join(ESTIMABLE_METRICS)}", parameter="metric")

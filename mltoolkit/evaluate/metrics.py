@@ -13,11 +13,19 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
+from mltoolkit._lazy import LazyModule
 from mltoolkit._serialize import to_jsonable
 from mltoolkit.errors import ConfigError, DataError
-from mltoolkit.evaluate.registry import METRICS, TASK_KINDS, MetricSpec, check_metric_for_task
+from mltoolkit.evaluate.registry import (
+    METRICS,
+    TASK_KINDS,
+    MetricSpec,
+    check_metric_for_task,
+)
+
+#: Imported on first use: monitoring a batch without labels (``mltoolkit drift``) never computes a metric.
+skm = LazyModule("sklearn.metrics")
 
 __all__ = [
     "ClassificationMetrics", "MulticlassMetrics", "RegressionMetrics", "ResidualSummary", "MetricInfo", "METRICS",

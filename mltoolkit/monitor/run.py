@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from mltoolkit.drift.performance import (
 from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.result import DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError
+from mltoolkit.forking import Pending, in_background
 from mltoolkit.monitor.alerts import (
     MonitoringAlert,
     Recommendation,
@@ -72,6 +74,14 @@ class MonitoringReport:
         write_alerts(paths["alerts"], self.alerts, self.recommendation)
         paths["monitoring"].write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False), encoding="utf-8")
         return paths
+
+
+def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, **kwargs: Any) -> DomainClassifierResult | None:
+    """The domain classifier's result, or None when every feature is a time, an id or a counter (nothing to learn)."""
+    try:
+        return domain_classifier_drift(reference, current, **kwargs)
+    except ConfigError:
+        return None
 
 
 def run_monitoring(
@@ -153,6 +163,7 @@ def run_monitoring(
     ref_names = reference.names if profile else list(reference.columns)
     cols = [c for c in dict.fromkeys([*ref_names, *current.columns]) if c not in skip]
     roles = dict(target=target, time_column=time_column, id_columns=tuple(id_columns))
+    domain: DomainClassifierResult | Pending | None = None  # learnt from rows, which a reference profile does not keep
     if profile:  # statistics only: every profiled column must be in the batch, extra ones are reported
         # As with raw data, a column missing from the batch (labels not arrived yet, a dropped feature) is
         # reported as removed; a column whose type changed is refused by detect_drift.
@@ -162,7 +173,6 @@ def run_monitoring(
         removed = tuple(SchemaChange("removed", c, "in the reference profile, missing from current data")
                         for c in cols if c in ref_names and c not in current.columns)
         drift = dataclasses.replace(drift, schema_changes=removed + drift.schema_changes)
-        domain = None  # the domain classifier learns from rows, which a profile does not keep
     else:
         # Each side's column kinds are read once here, for every check below (kinds are read column by column:
         # a check that looks at fewer columns reads the same kinds for them).
@@ -173,21 +183,19 @@ def run_monitoring(
         if drift_kwargs.get("current_schema") is None:
             declared = {c.name: c.kind for c in schema.columns if c.overridden and c.name in compared}
             drift_kwargs["current_schema"] = infer_schema(current[compared], overrides=declared)
-        drift = detect_drift(reference[[c for c in cols if c in ref_names]],
-                             current[[c for c in cols if c in current.columns]], **roles, **drift_kwargs)
         features = [c for c in ref_names if c in current.columns and c not in skip
                     and c not in (target, prediction_column)]
-        domain = None
-        if domain_classifier and features:
-            try:  # the time column, identifiers and counters never teach the classifier: they are left out inside
-                domain = domain_classifier_drift(reference[features], current[features], time_column=time_column,
-                                                 id_columns=id_columns, schema=schema)
-            except ConfigError:  # every feature is a time, an id or a counter: nothing to learn from
-                domain = None
+        if domain_classifier and features:  # in a forked child while the columns are compared, for a command
+            domain = in_background(functools.partial(_domain_classifier, reference[features], current[features],
+                                                     time_column=time_column, id_columns=id_columns, schema=schema))
+        drift = detect_drift(reference[[c for c in cols if c in ref_names]],
+                             current[[c for c in cols if c in current.columns]], **roles, **drift_kwargs)
     chunks = tuple(drift_by_chunk(reference if profile else reference[[c for c in cols if c in ref_names]], current,
                                   time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
                                   proba_column=prediction_column, threshold=decision_threshold,
                                   id_columns=tuple(id_columns), **drift_kwargs))
+    if isinstance(domain, Pending):
+        domain = domain.result()
     perf = None
     if prediction_column is not None:
         proba = current[prediction_column].to_numpy(dtype=float)

@@ -149,6 +149,13 @@ def notebook_with_views(notebook: str | Path, namespace: Mapping[str, Any]) -> n
     return nb
 
 
+def _prepare_report(stage: str, template: str) -> None:
+    """Import what the stage notebook's views need and ready the renderer (work for a moment a child computes)."""
+    for module, attr in _imports(nbformat.read(_stage_notebook(stage), as_version=4)).values():
+        getattr(importlib.import_module(module), attr)  # a lazy export imports its module on lookup
+    prepare_renderer(template)
+
+
 def _profile_meta(data: str, overview: Any, fingerprint: Any) -> list[tuple[str, str]]:
     meta = [("Data", data), ("Rows", f"{overview.n_rows:,}"), ("Columns", str(overview.n_columns))]
     if fingerprint is not None:
@@ -193,10 +200,10 @@ def profile_report(data: str, out: str | Path, *, target: str | None = None, tab
         df, result = explore_data(None, data_path=data, table=table, query=query, encoding=encoding, target=target,
                                   sample_size=sample, artifacts_dir=Path(tmp) / "artifacts",
                                   profile_json=json_out, progress=progress)
-        from mltoolkit.widgets.forked import chart_workers
+        from mltoolkit.forking import fork_workers
 
         # This process writes the report and exits: charts may be drawn in forks, while it readies the renderer.
-        with chart_workers(meanwhile=functools.partial(prepare_renderer, "eda")):
+        with fork_workers(meanwhile=functools.partial(_prepare_report, "eda", "eda")):
             nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
         return render_report(nb, out, template="eda", title=title,
                              meta=_profile_meta(data, result.overview, result.fingerprint))
@@ -278,14 +285,15 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
                              cwd=tmp, progress=progress)
             source: Any = executed
         else:
+            from mltoolkit.forking import fork_workers
             from mltoolkit.stages.monitoring import monitor_stage
 
-            monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
-                                       target=target, time_column=time_column, settings=settings,
-                                       output_dir=artifacts, progress=progress)
-            from mltoolkit.widgets.forked import chart_workers
-
-            with chart_workers(meanwhile=functools.partial(prepare_renderer, "drift")):  # as in profile_report
+            # This process writes the report and exits: the domain classifier and the charts may run in forks,
+            # while it readies the views and the renderer.
+            with fork_workers(meanwhile=functools.partial(_prepare_report, "monitoring", "drift")):
+                monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
+                                           target=target, time_column=time_column, settings=settings,
+                                           output_dir=artifacts, progress=progress)
                 source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:

@@ -77,7 +77,7 @@ def prepare_renderer(template: str) -> None:
     """Import nbconvert and compile ``template`` now, for a process with a moment to spare before rendering.
 
     A command drawing its charts in forked processes calls this first (see
-    :func:`mltoolkit.widgets.forked.chart_workers`): its children draw while it
+    :func:`mltoolkit.forking.fork_workers`): its children draw while it
     prepares, and :func:`render_report` then finds the renderer ready.
     """
     _exporter(template)

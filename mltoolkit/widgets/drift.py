@@ -13,7 +13,7 @@ from mltoolkit.widgets.base import (
     png_image,
     prefetch_when_idle,
 )
-from mltoolkit.widgets.forked import run_forked
+from mltoolkit.forking import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
@@ -141,7 +141,7 @@ class DriftWidget(ToolkitWidget):
         r = self.result
         shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
         shown = shown[: self.max_static_columns]
-        # All the charts in one batch: a command's report draws them in forked processes (see widgets.forked).
+        # All the charts in one batch: a command's report draws them in forked processes (see mltoolkit.forking).
         jobs = [functools.partial(_scores_png, r)] + [functools.partial(self.column_png, c.column, True) for c in shown]
         scores, *pngs = run_forked(jobs)
         parts = [section("Drift summary", _summary_html(r) + img_tag(scores, "drift by column"))]

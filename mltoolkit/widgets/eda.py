@@ -18,7 +18,7 @@ from mltoolkit.widgets.base import (
     png_image,
     prefetch_when_idle,
 )
-from mltoolkit.widgets.forked import run_forked
+from mltoolkit.forking import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
 __all__ = ["EDAWidget", "EDASummary", "overview_rows", "column_rows", "alert_rows", "chart_order"]
@@ -48,7 +48,7 @@ def chart_order(result: ProfileResult) -> list[str]:
 
 
 def _png(plot: Callable[..., Figure], *args: object) -> bytes:
-    """``plot(*args)`` as PNG bytes (a job :func:`~mltoolkit.widgets.forked.run_forked` can run in a fork)."""
+    """``plot(*args)`` as PNG bytes (a job :func:`~mltoolkit.forking.run_forked` can run in a fork)."""
     return figure_png(plot(*args))
 
 
@@ -295,7 +295,7 @@ class EDAWidget(ToolkitWidget):
         r = self.result
         charted = set(chart_order(r)[: self.max_static_columns])
         shown = [c for c in r.columns if c.name in charted]
-        # Every chart of the report is one job: a command's report draws them in forked processes (widgets.forked).
+        # Every chart of the report is one job: a command's report draws them in forked processes (mltoolkit.forking).
         corr_charts = self._correlation_charts()
         target_charts = self._target_charts() if r.target is not None else []
         # The larger charts first, so that no process is left drawing one while the others are done.

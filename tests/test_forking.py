@@ -1,4 +1,4 @@
-"""Charts drawn in forked processes give the same bytes, in the same order, as drawn here."""
+"""Work shared with forked processes gives the same results, in the same order, as done here."""
 from __future__ import annotations
 
 import functools
@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from mltoolkit.widgets.forked import MIN_JOBS, chart_workers, run_forked
+from mltoolkit.forking import MIN_JOBS, fork_workers, in_background, run_forked
 
 
 def _pid_and(value: int, seconds: float = 0.0) -> tuple[int, int]:
@@ -22,11 +22,11 @@ def _fails_in_children(parent: int) -> int:
     return os.getpid()
 
 
-def test_jobs_run_here_outside_chart_workers_and_in_forks_inside():
+def test_jobs_run_here_outside_fork_workers_and_in_forks_inside():
     jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS * 2)]
     here = run_forked(jobs)
     assert [v for _, v in here] == list(range(MIN_JOBS * 2)) and {p for p, _ in here} == {os.getpid()}
-    with chart_workers(2):
+    with fork_workers(2):
         forked = run_forked([functools.partial(_pid_and, i, 0.05) for i in range(MIN_JOBS * 2)])
         few = run_forked(jobs[: MIN_JOBS - 1])
     assert [v for _, v in forked] == list(range(MIN_JOBS * 2))
@@ -46,30 +46,63 @@ def test_eda_charts_are_the_same_drawn_in_forks(tmp_path):
                        "y": rng.integers(0, 2, 300)})
     result = profile(df, target="y")
     serial = EDAWidget(result, data=df).static_html()
-    with chart_workers(2):
+    with fork_workers(2):
         forked = EDAWidget(result, data=df).static_html()
     assert forked == serial
 
 
 def test_a_job_failing_in_a_child_runs_again_here():
     jobs = [functools.partial(_fails_in_children, os.getpid()) for _ in range(MIN_JOBS * 3)]
-    with chart_workers(3):
+    with fork_workers(3):
         assert run_forked(jobs) == [os.getpid()] * len(jobs)
 
 
 def test_an_error_is_raised_here():
     jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS)] + [functools.partial(int, "not a number")]
-    with chart_workers(2), pytest.raises(ValueError, match="not a number"):
+    with fork_workers(2), pytest.raises(ValueError, match="not a number"):
         run_forked(jobs)
 
 
 def test_meanwhile_runs_here_once_children_are_started():
     seen = []
     jobs = [functools.partial(_pid_and, i, 0.02) for i in range(MIN_JOBS * 2)]
-    with chart_workers(2, meanwhile=lambda: seen.append(os.getpid())):
+    with fork_workers(2, meanwhile=lambda: seen.append(os.getpid())):
         assert [v for _, v in run_forked(jobs)] == list(range(MIN_JOBS * 2))
         run_forked(jobs)
     assert seen == [os.getpid()]  # once, here
-    with chart_workers(1, meanwhile=lambda: seen.append("serial")):
+    with fork_workers(1, meanwhile=lambda: seen.append("serial")):
         run_forked(jobs)
     assert seen == [os.getpid()]  # no child started: left for later
+
+
+def _pid_unless_child(parent: int) -> int:
+    if os.getpid() != parent:
+        raise RuntimeError("failed in the child")
+    return os.getpid()
+
+
+def test_in_background_runs_in_a_child_inside_fork_workers_and_here_otherwise():
+    here = in_background(os.getpid)
+    assert here.result() == os.getpid()
+    with fork_workers(2):
+        pending = in_background(os.getpid)
+        assert pending.result() not in (None, os.getpid())
+        assert pending.result() == pending.result()  # read once, kept
+        # A job failing in the child runs again here, where its error (or its value) is seen.
+        assert in_background(functools.partial(_pid_unless_child, os.getpid())).result() == os.getpid()
+        with pytest.raises(ValueError, match="not a number"):
+            in_background(functools.partial(int, "not a number")).result()
+
+
+@pytest.mark.slow
+def test_monitoring_gives_the_same_report_with_its_domain_classifier_in_a_child():
+    from mltoolkit.data import make_trial_conversion
+    from mltoolkit.monitor import run_monitoring
+
+    reference, current = make_trial_conversion(600, seed=0), make_trial_conversion(600, seed=1, drift=0.5)
+    here = run_monitoring(reference, current, time_column="signup_date")
+    with fork_workers(2):
+        forked = run_monitoring(reference, current, time_column="signup_date")
+    assert forked.domain is not None and forked.domain == here.domain
+    timeless = [{**r.to_dict(), "drift": {**r.to_dict()["drift"], "elapsed_seconds": None}} for r in (here, forked)]
+    assert timeless[0] == timeless[1]

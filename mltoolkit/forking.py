@@ -1,0 +1,198 @@
+"""Work shared with forked processes, for the commands that compute a report and exit.
+
+Matplotlib draws and scikit-learn's tree code predicts in Python under the
+GIL, so threads do not help; forked children inherit the data without
+pickling it and send back only their results (PNG bytes, a small dataclass).
+
+- :func:`run_forked`: many jobs (a report's charts); this process and its
+  children take the next job from one shared counter until none is left.
+- :func:`in_background`: one computation in a child while this process goes on
+  (the domain classifier while the columns are compared).
+
+Only used inside :func:`fork_workers`, which a command line process opens
+where it is safe and pays (never a Jupyter kernel, whose threads should not be
+forked), on a machine with more than one core. Everywhere else the work is
+done here, in order, with the same results.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+__all__ = ["MIN_JOBS", "Pending", "fork_workers", "in_background", "run_forked"]
+
+T = TypeVar("T")
+
+#: Fewer jobs than this run here: starting processes would cost more than it saves.
+MIN_JOBS = 6
+
+_WORKERS: contextvars.ContextVar[int] = contextvars.ContextVar("mltoolkit_fork_workers", default=1)
+_MISSING = object()
+
+
+_MEANWHILE: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar("mltoolkit_meanwhile",
+                                                                                              default=None)
+
+
+@contextlib.contextmanager
+def fork_workers(workers: int | None = None, *, meanwhile: Callable[[], object] | None = None) -> Iterator[int]:
+    """Within the block, :func:`run_forked` and :func:`in_background` may use up to ``workers`` processes, this one included.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Default: the usable cores, at most 4.
+    meanwhile : callable, optional
+        Work this process does while its children work, the first time: in
+        :func:`run_forked` before it takes jobs itself, in
+        :meth:`Pending.result` before it waits (preparing what comes next,
+        such as the report renderer). Not called when no child is started:
+        it is work that would be done later anyway.
+    """
+    n = workers if workers is not None else min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                                else os.cpu_count() or 1, 4)
+    token = _WORKERS.set(max(1, int(n)))
+    pending = _MEANWHILE.set([meanwhile] if meanwhile is not None else [])
+    try:
+        yield _WORKERS.get()
+    finally:
+        _MEANWHILE.reset(pending)
+        _WORKERS.reset(token)
+
+
+def _run_meanwhile() -> None:
+    """The :func:`fork_workers` block's ``meanwhile`` work, the first time a child works for this process."""
+    pending = _MEANWHILE.get() or []
+    while pending:
+        pending.pop()()
+
+
+def _claimed(counter: Any, n: int) -> Iterator[int]:
+    """Indices taken from the shared ``counter``, one at a time, until all ``n`` are taken."""
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value = index + 1
+        if index >= n:
+            return
+        yield index
+
+
+def _child(jobs: Sequence[Callable[[], Any]], counter: Any, conn: Connection) -> None:
+    done = []
+    for index in _claimed(counter, len(jobs)):
+        try:
+            done.append((index, jobs[index]()))
+        except Exception:  # noqa: BLE001 - left to the parent, which runs it again and raises where it is seen
+            pass
+    conn.send(done)
+    conn.close()
+
+
+def run_forked(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``jobs``, in order: shared with forked processes inside :func:`fork_workers`, here otherwise.
+
+    Parameters
+    ----------
+    jobs : sequence of callables
+        Each takes no argument and returns something picklable (PNG bytes).
+
+    Returns
+    -------
+    list
+        ``[job() for job in jobs]``. A job that failed or was lost in a child
+        runs again here, so its error is raised here.
+    """
+    workers = min(_WORKERS.get(), len(jobs))
+    if workers < 2 or len(jobs) < MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
+        return [job() for job in jobs]
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    children = []
+    for _ in range(workers - 1):
+        receive, send = ctx.Pipe(duplex=False)
+        # Forked: the jobs and their data are inherited, not pickled.
+        proc = ctx.Process(target=_child, args=(jobs, counter, send), daemon=True)
+        proc.start()
+        send.close()
+        children.append((proc, receive))
+    results: list[Any] = [_MISSING] * len(jobs)
+    try:
+        _run_meanwhile()  # the children draw while this process prepares what comes next
+        for index in _claimed(counter, len(jobs)):
+            results[index] = jobs[index]()
+    finally:
+        for proc, receive in children:
+            try:
+                for index, value in receive.recv():
+                    results[index] = value
+            except EOFError:  # the child died: its jobs run here below
+                pass
+            receive.close()
+            proc.join()
+    return [job() if value is _MISSING else value for job, value in zip(jobs, results)]
+
+
+class Pending:
+    """The result of :func:`in_background`: computed in a child, or already here."""
+
+    def __init__(self, job: Callable[[], Any], proc: Any = None, receive: Connection | None = None,
+                 value: Any = _MISSING) -> None:
+        self._job, self._proc, self._receive, self._value = job, proc, receive, value
+
+    def result(self) -> Any:
+        """The job's value (waiting for the child); a job that failed or was lost in the child runs here."""
+        if self._receive is not None:
+            _run_meanwhile()  # while the child computes
+            try:
+                status, value = self._receive.recv()
+                if status == "ok":
+                    self._value = value
+            except EOFError:  # the child died: the job runs here below
+                pass
+            self._receive.close()
+            self._proc.join()
+            self._receive = None
+        if self._value is _MISSING:
+            self._value = self._job()
+        return self._value
+
+
+def _background_child(job: Callable[[], Any], conn: Connection) -> None:
+    try:
+        reply = ("ok", job())
+    except Exception:  # noqa: BLE001 - left to the parent, which runs it again and raises where it is seen
+        reply = ("failed", None)
+    try:
+        conn.send(reply)
+    except Exception:  # noqa: BLE001 - an unpicklable value: the parent computes it
+        conn.send(("failed", None))
+    conn.close()
+
+
+def in_background(job: Callable[[], T]) -> Pending:
+    """Start ``job`` in a forked child inside :func:`fork_workers`; run it here at once otherwise.
+
+    Parameters
+    ----------
+    job : callable
+        Takes no argument and returns something picklable.
+
+    Returns
+    -------
+    Pending
+        ``.result()`` gives ``job()``; an error is raised there, from this process.
+    """
+    if _WORKERS.get() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return Pending(job, value=job())
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_background_child, args=(job, send), daemon=True)
+    proc.start()
+    send.close()
+    return Pending(job, proc, receive)

@@ -5,18 +5,20 @@ column-major float block and, per column (in parallel threads; numpy releases
 the GIL), sorts it once (an ``argsort``): the sorted values give the column's
 statistics, the order gives its average ranks for Spearman. The block is then
 centred in place (each column minus the mean of its finite values, non-finite
-cells set to 0), and so are the ranks. Every association then reads these two
-blocks and the rows where each column is not finite (:attr:`NumericBlock.gaps`,
-usually few):
+cells set to 0), and so are the ranks (held in single precision, where they are
+exact, up to 2**23 rows). Every association reads these two blocks and the rows
+where each column is not finite (:attr:`NumericBlock.gaps`, usually few):
 
-- Pearson and Spearman with pairwise-complete rows, as
-  :func:`mltoolkit.eda.correlation.pearson_matrix`: one product ``X0.T @ X0``
-  and, for the pair sums over rows where the other column is present, the
-  column totals minus the few gap rows;
-- the correlation ratio against categorical columns from per-group sums (one
-  ``bincount`` per pair), as :func:`mltoolkit.eda.correlation.correlation_ratio_matrix`;
-- Pearson against one vector (a regression target), as
-  :func:`mltoolkit.eda.correlation.pearson_with`.
+- Pearson with pairwise-complete rows (as :meth:`pandas.DataFrame.corr`), and
+  Spearman as Pearson on ranks computed once per column over its finite
+  values (:func:`scipy.stats.spearmanr` when nothing is missing): one product
+  ``X0.T @ X0`` and, for the pair sums over rows where the other column is
+  present, the column totals minus the few gap rows (see
+  :mod:`mltoolkit.eda.correlation` for the algebra);
+- the correlation ratio η against categorical columns from per-group sums
+  (one ``bincount`` per pair);
+- Pearson against one vector (a regression target), the same sums restricted
+  to the pairs with it.
 
 Infinite values are left out of every association, as missing ones are.
 Centring first changes nothing but rounding (correlations are shift-invariant)

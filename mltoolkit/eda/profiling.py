@@ -188,7 +188,7 @@ def profile(
                 continue
             s = data[col.name]
             if col.kind == "datetime" and col.name != target and pd.api.types.is_datetime64_any_dtype(s.dtype):
-                columns.append(profile_column(s, col.kind, bins=bins))  # counted from one sort, no hash table
+                columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins))  # one sort, no hash
                 continue
             codes[col.name] = _factorize(s)
             columns.append(profile_column(s, col.kind, mixed_types=col.mixed_types, bins=bins, top=top_categories,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 
 import pandas as pd
@@ -45,6 +46,18 @@ def chart_order(result: ProfileResult) -> list[str]:
     if result.target is not None and result.target.column in rank:
         rank[result.target.column] = (0, 0.0, 0)
     return sorted(rank, key=rank.__getitem__)
+
+
+_MISSING_PNGS: dict[int, bytes] = {}
+
+
+def _missing_png(result: ProfileResult) -> bytes:
+    """PNG of the missing values per column, drawn once per result (the summary and the profile both show it)."""
+    key = id(result)
+    if key not in _MISSING_PNGS:
+        _MISSING_PNGS[key] = figure_png(eda_plots.plot_missing(result))
+        weakref.finalize(result, _MISSING_PNGS.pop, key, None)  # forgotten with the result (ids are reused)
+    return _MISSING_PNGS[key]
 
 
 def _png(plot: Callable[..., Figure], *args: object) -> bytes:
@@ -226,7 +239,7 @@ class EDAWidget(ToolkitWidget):
                                                                functools.partial(self.target_png, n)))
         columns_tab = W.VBox([self.column_picker, W.HBox([self.column_stats, W.VBox([self.column_plot, self.target_plot])])])
         tabs = [("Overview", W.VBox([W.HTML(table(overview_rows(r), ["", ""]) + _notes_html(r.notes)),
-                                     png_image("640px", figure_png(eda_plots.plot_missing(r)))])),
+                                     png_image("640px", _missing_png(r))])),
                 ("Alerts", W.HTML(_alerts_html(r))),
                 ("Columns", columns_tab),
                 ("Correlations", W.HTML(self._correlations_html()))]
@@ -299,7 +312,7 @@ class EDAWidget(ToolkitWidget):
         corr_charts = self._correlation_charts()
         target_charts = self._target_charts() if r.target is not None else []
         # The larger charts first, so that no process is left drawing one while the others are done.
-        jobs = [functools.partial(_png, eda_plots.plot_missing, r)] + [job for _, job in corr_charts + target_charts]
+        jobs = [functools.partial(_missing_png, r)] + [job for _, job in corr_charts + target_charts]
         jobs += [job for c in shown for job in (functools.partial(self._distribution_png, c.name),
                                                 functools.partial(self.target_png, c.name))]
         pngs = iter(run_forked(jobs))
@@ -358,5 +371,5 @@ class EDASummary(ToolkitWidget):
         alerts = (f'<table class="mlt-t"><tr><th>Severity</th><th>Finding</th></tr>{body}</table>{more}'
                   if rows else '<p class="mlt-note">No alerts.</p>')
         return section("The data at a glance", '<div class="mlt-row">' + table(overview_rows(r), ["", ""])
-                       + img_tag(eda_plots.plot_missing(r), "missing values per column") + "</div>") + \
+                       + img_tag(_missing_png(r), "missing values per column") + "</div>") + \
             section(f"Data alerts ({len(rows)})", alerts)

@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -63,6 +64,11 @@ def fork_workers(workers: int | None = None, *, meanwhile: Callable[[], object] 
     finally:
         _MEANWHILE.reset(pending)
         _WORKERS.reset(token)
+
+
+def _can_fork() -> bool:
+    """Linux only: macOS' system libraries (Accelerate, Objective-C) are not safe in a forked child, Windows has no fork."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _run_meanwhile() -> None:
@@ -109,7 +115,7 @@ def run_forked(jobs: Sequence[Callable[[], T]]) -> list[T]:
         runs again here, so its error is raised here.
     """
     workers = min(_WORKERS.get(), len(jobs))
-    if workers < 2 or len(jobs) < MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(jobs) < MIN_JOBS or not _can_fork():
         return [job() for job in jobs]
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("i", 0)
@@ -188,7 +194,7 @@ def in_background(job: Callable[[], T]) -> Pending:
     Pending
         ``.result()`` gives ``job()``; an error is raised there, from this process.
     """
-    if _WORKERS.get() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if _WORKERS.get() < 2 or not _can_fork():
         return Pending(job, value=job())
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)

@@ -206,7 +206,7 @@ def profile_report(data: str, out: str | Path, *, target: str | None = None, tab
         with fork_workers(meanwhile=functools.partial(_prepare_report, "eda", "eda")):
             nb = notebook_with_views(_stage_notebook("eda"), {"result": result, "df": df})
         return render_report(nb, out, template="eda", title=title,
-                             meta=_profile_meta(data, result.overview, result.fingerprint))
+                             meta=_profile_meta(data, result.overview, result.fingerprint), tidy=False)
 
 
 def _profile_notebook(data: str, out: Path, tmp: str, title: str, *, target: str | None, table: str | None,
@@ -228,7 +228,7 @@ def _profile_notebook(data: str, out: Path, tmp: str, title: str, *, target: str
     meta = [("Data", data), ("Rows", f"{overview['n_rows']:,}"), ("Columns", str(overview["n_columns"]))]
     if summary.get("fingerprint"):
         meta.append(("Data version", summary["fingerprint"]["short"]))
-    return render_report(executed, out, template="eda", title=title, meta=meta)
+    return render_report(executed, out, template="eda", title=title, meta=meta, tidy=False)  # as in process
 
 
 @dataclasses.dataclass(frozen=True)
@@ -300,7 +300,8 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
             drift.to_json(json_out)
         meta = [("Reference", reference), ("Current", current),
                 ("Rows", f"{drift.n_reference:,} vs {drift.n_current:,}")]
-        path = render_report(source, out, template="drift", title="Data drift report", meta=meta)
+        # The stage notebook shows mltoolkit's views only: no clean-up pass, executed or assembled here.
+        path = render_report(source, out, template="drift", title="Data drift report", meta=meta, tidy=False)
     return DriftReport(path, drift)
 
 
@@ -324,4 +325,4 @@ def streamed_profile_report(result: Any, out: str | Path, *, data: str,
                                               "see the notes for what was estimated or left out."),
                 shown(EDASummary(result)), nbformat.v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
     return render_report(nb, out, template="eda", title=f"Data profile: {_label(data)}",
-                         meta=meta or _profile_meta(data, result.overview, result.fingerprint))
+                         meta=meta or _profile_meta(data, result.overview, result.fingerprint), tidy=False)

@@ -68,9 +68,11 @@ def test_unknown_template_lists_templates(tmp_path):
     assert "eda" in available_templates()
 
 
-def test_every_image_has_alt_text_without_nbconvert_adding_it(tmp_path):
-    """nbconvert's HTMLExporter adds a placeholder alt text in a pass mltoolkit skips: the templates give it."""
-    html = render_report(_executed_notebook(tmp_path / "nb.ipynb"), tmp_path / "r.html").read_text()
+@pytest.mark.parametrize("tidy", [True, False])
+def test_every_image_has_alt_text_without_nbconvert_adding_it(tmp_path, tidy):
+    """nbconvert's HTMLExporter adds a placeholder alt text in a pass ``tidy=False`` skips: the templates give it."""
+    html = render_report(_executed_notebook(tmp_path / "nb.ipynb"), tmp_path / "r.html", tidy=tidy).read_text()
     images = re.findall(r"<img\b[^>]*>", html)
     assert images and all(re.search(r'\balt="[^"]+"', tag) for tag in images)
     assert "No description has been provided" not in html
+    assert "static &lt;b&gt;" in html and "<script" not in html.lower()

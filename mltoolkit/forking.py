@@ -34,6 +34,14 @@ MIN_JOBS = 6
 
 _WORKERS: contextvars.ContextVar[int] = contextvars.ContextVar("mltoolkit_fork_workers", default=1)
 _MISSING = object()
+#: Children of :func:`in_background` still computing: each holds one of the block's workers until its result is read.
+_busy = 0
+#: The :func:`in_background` children of the current :func:`fork_workers` block, stopped when it ends.
+_STARTED: contextvars.ContextVar[list[Pending] | None] = contextvars.ContextVar("mltoolkit_started", default=None)
+
+
+def _free_workers() -> int:
+    return _WORKERS.get() - _busy
 
 
 _MEANWHILE: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar("mltoolkit_meanwhile",
@@ -59,9 +67,13 @@ def fork_workers(workers: int | None = None, *, meanwhile: Callable[[], object] 
                                                 else os.cpu_count() or 1, 4)
     token = _WORKERS.set(max(1, int(n)))
     pending = _MEANWHILE.set([meanwhile] if meanwhile is not None else [])
+    started = _STARTED.set([])
     try:
         yield _WORKERS.get()
     finally:
+        for child in list(_STARTED.get() or ()):  # left unread (an error came first): not left running
+            child.stop()
+        _STARTED.reset(started)
         _MEANWHILE.reset(pending)
         _WORKERS.reset(token)
 
@@ -114,7 +126,7 @@ def run_forked(jobs: Sequence[Callable[[], T]]) -> list[T]:
         ``[job() for job in jobs]``. A job that failed or was lost in a child
         runs again here, so its error is raised here.
     """
-    workers = min(_WORKERS.get(), len(jobs))
+    workers = min(_free_workers(), len(jobs))
     if workers < 2 or len(jobs) < MIN_JOBS or not _can_fork():
         return [job() for job in jobs]
     ctx = multiprocessing.get_context("fork")
@@ -154,19 +166,35 @@ class Pending:
     def result(self) -> Any:
         """The job's value (waiting for the child); a job that failed or was lost in the child runs here."""
         if self._receive is not None:
-            _run_meanwhile()  # while the child computes
             try:
+                _run_meanwhile()  # while the child computes
                 status, value = self._receive.recv()
                 if status == "ok":
                     self._value = value
             except EOFError:  # the child died: the job runs here below
                 pass
-            self._receive.close()
-            self._proc.join()
-            self._receive = None
+            finally:  # also when the meanwhile work raised: the child is then stopped
+                self.stop()
         if self._value is _MISSING:
             self._value = self._job()
         return self._value
+
+    def stop(self) -> None:
+        """End the child (at once if it is still computing) and give its worker back; its result is then computed here."""
+        global _busy
+        if self._receive is None:
+            return
+        self._receive.close()
+        if self._proc.is_alive():
+            self._proc.join(timeout=0.05)  # it may be sending its result
+            if self._proc.is_alive():
+                self._proc.terminate()
+        self._proc.join()
+        self._receive = None
+        _busy -= 1
+        started = _STARTED.get()
+        if started is not None and self in started:
+            started.remove(self)
 
 
 def _background_child(job: Callable[[], Any], conn: Connection) -> None:
@@ -194,11 +222,17 @@ def in_background(job: Callable[[], T]) -> Pending:
     Pending
         ``.result()`` gives ``job()``; an error is raised there, from this process.
     """
-    if _WORKERS.get() < 2 or not _can_fork():
+    global _busy
+    if _free_workers() < 2 or not _can_fork():
         return Pending(job, value=job())
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_background_child, args=(job, send), daemon=True)
     proc.start()
     send.close()
-    return Pending(job, proc, receive)
+    _busy += 1  # until its result is read: charts drawn meanwhile leave its core to it
+    pending = Pending(job, proc, receive)
+    started = _STARTED.get()
+    if started is not None:
+        started.append(pending)
+    return pending

@@ -95,14 +95,38 @@ def test_in_background_runs_in_a_child_inside_fork_workers_and_here_otherwise():
 
 
 @pytest.mark.slow
-def test_monitoring_gives_the_same_report_with_its_domain_classifier_in_a_child():
+def test_monitoring_gives_the_same_report_with_its_domain_classifier_and_chunks_in_a_child():
     from mltoolkit.data import make_trial_conversion
     from mltoolkit.monitor import run_monitoring
 
     reference, current = make_trial_conversion(600, seed=0), make_trial_conversion(600, seed=1, drift=0.5)
     here = run_monitoring(reference, current, time_column="signup_date")
+    seen = []
     with fork_workers(2):
-        forked = run_monitoring(reference, current, time_column="signup_date")
-    assert forked.domain is not None and forked.domain == here.domain
+        # The per-column drift is handed over while the classifier and the chunks are computed in the child.
+        forked = run_monitoring(reference, current, time_column="signup_date", on_drift=seen.append)
+    assert seen == [forked.drift]
+    assert forked.domain is not None and forked.domain == here.domain and forked.chunks == here.chunks
     timeless = [{**r.to_dict(), "drift": {**r.to_dict()["drift"], "elapsed_seconds": None}} for r in (here, forked)]
     assert timeless[0] == timeless[1]
+
+
+def test_a_background_child_holds_a_worker_until_its_result_is_read():
+    jobs = [functools.partial(_pid_and, i, 0.02) for i in range(MIN_JOBS * 2)]
+    with fork_workers(2):
+        pending = in_background(functools.partial(time.sleep, 0.3))
+        # Its core is taken: charts drawn meanwhile are drawn here, leaving it to the child.
+        assert {p for p, _ in run_forked(jobs)} == {os.getpid()}
+        pending.result()
+        assert len({p for p, _ in run_forked(jobs)} - {os.getpid()}) == 1  # given back
+
+
+def test_a_child_left_unread_is_stopped_when_the_block_ends():
+    with pytest.raises(KeyError), fork_workers(2):
+        pending = in_background(functools.partial(time.sleep, 30))
+        child = pending._proc
+        raise KeyError("an error before the result is read")
+    assert not child.is_alive()
+    with fork_workers(2):  # the worker it held is free again
+        jobs = [functools.partial(_pid_and, i, 0.02) for i in range(MIN_JOBS * 2)]
+        assert len({p for p, _ in run_forked(jobs)} - {os.getpid()}) == 1

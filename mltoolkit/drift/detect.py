@@ -188,7 +188,10 @@ def categorical_from_counts(name: str, kind: str, labels: list[str], c_ref: np.n
 def _categorical_drift(name: str, kind: str, ref: pd.Series, cur: pd.Series, test: str | None, threshold_of,
                        small: int) -> tuple[ColumnDrift, SchemaChange | None]:
     n_r, n_c = len(ref), len(cur)
-    codes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True).astype("object"), use_na_sentinel=True)
+    pooled = pd.concat([ref, cur], ignore_index=True)
+    if not (isinstance(ref.dtype, pd.StringDtype) and ref.dtype == cur.dtype):  # strings factorize as they are
+        pooled = pooled.astype("object")  # mixed types: one category per value, whatever its side's dtype
+    codes, uniques = pd.factorize(pooled, use_na_sentinel=True)
     k = len(uniques)
     r_codes, c_codes = codes[:n_r], codes[n_r:]
     c_ref = np.bincount(r_codes[r_codes >= 0], minlength=k).astype(np.float64)

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from threadpoolctl import threadpool_limits
 
 from mltoolkit._serialize import to_jsonable
@@ -161,6 +160,8 @@ def _encode(train: pd.DataFrame, test: pd.DataFrame, cat_cols: Sequence[str]) ->
 def _roc_auc(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """ROC AUC of each row of ``scores`` against the 0/1 labels ``y``: the Mann-Whitney U with tied scores
     counting one half, which is what ``sklearn.metrics.roc_auc_score`` gives, for many rows in one ranking."""
+    from scipy.stats import rankdata
+
     positive = y == 1
     n_pos = int(positive.sum())
     ranks = rankdata(scores, axis=1)

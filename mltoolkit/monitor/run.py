@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from mltoolkit.drift.performance import (
 from mltoolkit.drift.reference import ReferenceProfile
 from mltoolkit.drift.result import DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError
-from mltoolkit.forking import Pending, in_background
+from mltoolkit.forking import in_background
 from mltoolkit.monitor.alerts import (
     MonitoringAlert,
     Recommendation,
@@ -84,6 +84,18 @@ def _domain_classifier(reference: pd.DataFrame, current: pd.DataFrame, **kwargs:
         return None
 
 
+def _rows_checks(domain: Callable[[], DomainClassifierResult | None] | None,
+                 chunks: Callable[[], list[ChunkDrift]]) -> tuple[DomainClassifierResult | None, tuple[ChunkDrift, ...]]:
+    """The domain classifier (when asked for) and drift over time: the checks a command runs in a forked child.
+
+    Together, because both need scipy.stats (scikit-learn imports it): the
+    child imports it once, and the process comparing the columns, which needs
+    only numpy and scipy.special for samples of more than ``small_sample`` rows,
+    never does.
+    """
+    return (domain() if domain is not None else None), tuple(chunks())
+
+
 def run_monitoring(
     reference: pd.DataFrame | ReferenceProfile,
     current: pd.DataFrame,
@@ -102,6 +114,7 @@ def run_monitoring(
     exclude: tuple[str, ...] = (),
     id_columns: Sequence[str] = (),
     production: ProductionPerformance | None = None,
+    on_drift: Callable[[DriftResult], object] | None = None,
     **drift_kwargs: Any,
 ) -> MonitoringReport:
     """Everything the monitoring stage reports, in one call.
@@ -147,6 +160,11 @@ def run_monitoring(
         (:func:`mltoolkit.monitor.production_performance`): its breaches become
         alerts naming the chunk, and it weighs first in the retraining
         recommendation.
+    on_drift : callable, optional
+        Called with the per-column drift (the ``drift`` of the report) as soon
+        as it is known, while the domain classifier and drift over time are
+        computed: in a forked child for a command (:mod:`mltoolkit.forking`),
+        so a command's report draws its drift charts meanwhile.
     **drift_kwargs
         Passed to :func:`mltoolkit.drift.detect_drift`.
     """
@@ -163,7 +181,7 @@ def run_monitoring(
     ref_names = reference.names if profile else list(reference.columns)
     cols = [c for c in dict.fromkeys([*ref_names, *current.columns]) if c not in skip]
     roles = dict(target=target, time_column=time_column, id_columns=tuple(id_columns))
-    domain: DomainClassifierResult | Pending | None = None  # learnt from rows, which a reference profile does not keep
+    learn: Callable[[], DomainClassifierResult | None] | None = None  # learns from rows: not from a saved profile
     if profile:  # statistics only: every profiled column must be in the batch, extra ones are reported
         # As with raw data, a column missing from the batch (labels not arrived yet, a dropped feature) is
         # reported as removed; a column whose type changed is refused by detect_drift.
@@ -185,17 +203,21 @@ def run_monitoring(
             drift_kwargs["current_schema"] = infer_schema(current[compared], overrides=declared)
         features = [c for c in ref_names if c in current.columns and c not in skip
                     and c not in (target, prediction_column)]
-        if domain_classifier and features:  # in a forked child while the columns are compared, for a command
-            domain = in_background(functools.partial(_domain_classifier, reference[features], current[features],
-                                                     time_column=time_column, id_columns=id_columns, schema=schema))
+        if domain_classifier and features:
+            learn = functools.partial(_domain_classifier, reference[features], current[features],
+                                      time_column=time_column, id_columns=id_columns, schema=schema)
+    chunked = functools.partial(drift_by_chunk, reference if profile else reference[[c for c in cols if c in ref_names]],
+                                current, time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
+                                proba_column=prediction_column, threshold=decision_threshold,
+                                id_columns=tuple(id_columns), **drift_kwargs)
+    # For a command, in a forked child while the columns are compared here (mltoolkit.forking); here otherwise.
+    pending = in_background(functools.partial(_rows_checks, learn, chunked))
+    if not profile:
         drift = detect_drift(reference[[c for c in cols if c in ref_names]],
                              current[[c for c in cols if c in current.columns]], **roles, **drift_kwargs)
-    chunks = tuple(drift_by_chunk(reference if profile else reference[[c for c in cols if c in ref_names]], current,
-                                  time_column=time_column, freq=chunk_freq, chunk_size=chunk_size, target=target,
-                                  proba_column=prediction_column, threshold=decision_threshold,
-                                  id_columns=tuple(id_columns), **drift_kwargs))
-    if isinstance(domain, Pending):
-        domain = domain.result()
+    if on_drift is not None:
+        on_drift(drift)
+    domain, chunks = pending.result()
     perf = None
     if prediction_column is not None:
         proba = current[prediction_column].to_numpy(dtype=float)

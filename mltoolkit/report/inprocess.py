@@ -20,12 +20,21 @@ import importlib
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mltoolkit.report._nbformat import nbformat
 from mltoolkit.report.render import prepare_renderer, render_report
 
+if TYPE_CHECKING:
+    import nbformat
+
 __all__ = ["profile_report", "drift_report", "streamed_profile_report", "notebook_with_views", "DriftReport"]
+
+
+def _nbformat() -> Any:
+    """nbformat, imported when a notebook is read or made (a command comparing two files forks its child first)."""
+    from mltoolkit.report._nbformat import nbformat
+
+    return nbformat
 
 
 def _source(data: str) -> str:
@@ -100,7 +109,7 @@ def _static_output(view: Any, count: int) -> nbformat.NotebookNode:
     """What the cell showing ``view`` holds after papermill, less the live-widget part reports never show."""
     from mltoolkit.widgets.html import wrap
 
-    return nbformat.v4.new_output("execute_result", data={"text/plain": repr(view), "text/html": wrap(view.static_html())},
+    return _nbformat().v4.new_output("execute_result", data={"text/plain": repr(view), "text/html": wrap(view.static_html())},
                                   execution_count=count)
 
 
@@ -129,7 +138,7 @@ def notebook_with_views(notebook: str | Path, namespace: Mapping[str, Any]) -> n
         A shown cell is something other than such a call (the notebook and its
         in-process report disagree: a bug, caught by the tests).
     """
-    nb = nbformat.read(notebook, as_version=4)
+    nb = _nbformat().read(notebook, as_version=4)
     imported = _imports(nb)
     count = 0
     for cell in nb.cells:
@@ -151,9 +160,17 @@ def notebook_with_views(notebook: str | Path, namespace: Mapping[str, Any]) -> n
 
 def _prepare_report(stage: str, template: str) -> None:
     """Import what the stage notebook's views need and ready the renderer (work for a moment a child computes)."""
-    for module, attr in _imports(nbformat.read(_stage_notebook(stage), as_version=4)).values():
+    for module, attr in _imports(_nbformat().read(_stage_notebook(stage), as_version=4)).values():
         getattr(importlib.import_module(module), attr)  # a lazy export imports its module on lookup
     prepare_renderer(template)
+
+
+def _draw_drift_ahead(drift: Any) -> None:
+    """Ready the monitoring views and the renderer, and draw the drift view's charts (cached for the view)."""
+    _prepare_report("monitoring", "drift")
+    from mltoolkit.widgets.drift import static_charts
+
+    static_charts(drift)
 
 
 def _profile_meta(data: str, overview: Any, fingerprint: Any) -> list[tuple[str, str]]:
@@ -288,12 +305,12 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
             from mltoolkit.forking import fork_workers
             from mltoolkit.stages.monitoring import monitor_stage
 
-            # This process writes the report and exits: the domain classifier and the charts may run in forks,
-            # while it readies the views and the renderer.
-            with fork_workers(meanwhile=functools.partial(_prepare_report, "monitoring", "drift")):
+            # This process writes the report and exits: the domain classifier and drift over time may run in a
+            # fork, while this one readies the views and the renderer and draws the drift charts.
+            with fork_workers():
                 monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
                                            target=target, time_column=time_column, settings=settings,
-                                           output_dir=artifacts, progress=progress)
+                                           output_dir=artifacts, progress=progress, on_drift=_draw_drift_ahead)
                 source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:
@@ -316,13 +333,13 @@ def streamed_profile_report(result: Any, out: str | Path, *, data: str,
     from mltoolkit.widgets.eda import EDASummary, EDAWidget
 
     def shown(view: Any) -> nbformat.NotebookNode:
-        cell = nbformat.v4.new_code_cell("")
+        cell = _nbformat().v4.new_code_cell("")
         cell.outputs = [_static_output(view, None)]
         return cell
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Exploratory data analysis\n\nProfiled in batches (streamed); "
+    nb = _nbformat().v4.new_notebook()
+    nb.cells = [_nbformat().v4.new_markdown_cell("# Exploratory data analysis\n\nProfiled in batches (streamed); "
                                               "see the notes for what was estimated or left out."),
-                shown(EDASummary(result)), nbformat.v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
+                shown(EDASummary(result)), _nbformat().v4.new_markdown_cell("## Profile"), shown(EDAWidget(result))]
     return render_report(nb, out, template="eda", title=f"Data profile: {_label(data)}",
                          meta=meta or _profile_meta(data, result.overview, result.fingerprint), tidy=False)

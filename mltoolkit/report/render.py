@@ -6,14 +6,14 @@ import functools
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mltoolkit import __version__
 from mltoolkit._resources import templates_dir
 from mltoolkit.errors import ConfigError, DataError
-from mltoolkit.report._nbformat import (
-    nbformat,  # before nbconvert, which imports nbformat too
-)
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = ["available_templates", "prepare_renderer", "render_report"]
 
@@ -63,6 +63,9 @@ def _export(exporter: Any, nb: nbformat.NotebookNode, resources: dict[str, Any],
 @functools.cache
 def _exporter(template: str) -> Any:
     """The nbconvert exporter of one template, its Jinja template compiled (once per process)."""
+    from mltoolkit.report._nbformat import defer_iri_grammar
+
+    defer_iri_grammar()  # before nbconvert imports nbformat, and jsonschema with it
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -135,6 +138,8 @@ def render_report(
     if template not in available_templates():
         raise ConfigError(f"unknown report template {template!r}; templates are: {', '.join(available_templates())}",
                           parameter="template")
+    from mltoolkit.report._nbformat import nbformat
+
     if isinstance(notebook, nbformat.NotebookNode):
         nb, name = notebook, "report"
     else:

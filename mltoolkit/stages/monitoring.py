@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from mltoolkit._serialize import to_jsonable
 from mltoolkit.artifacts import read_artifact
 from mltoolkit.data import Schema, infer_schema, load
 from mltoolkit.deploy.usage import is_prediction_log
-from mltoolkit.drift import ReferenceProfile, open_reference
+from mltoolkit.drift import DriftResult, ReferenceProfile, open_reference
 from mltoolkit.evaluate.bootstrap import MetricInterval
 from mltoolkit.framing import ProjectCard, project_card
 from mltoolkit.monitor import (
@@ -57,7 +57,8 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
                   output_dir: str | Path = "artifacts", progress: bool = False,
                   predictions_path: str | Path | None = "artifacts/batch_predictions.parquet",
                   labels_path: str | Path | None = None, labels_table: str | None = None,
-                  evaluation_dir: str | Path = "artifacts") -> MonitoringStageResult:
+                  evaluation_dir: str | Path = "artifacts",
+                  on_drift: Callable[[DriftResult], object] | None = None) -> MonitoringStageResult:
     """Compare the current data with the reference and save ``drift.json``, ``alerts.json`` and ``monitoring.json``.
 
     Parameters
@@ -93,6 +94,9 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
         keys are counted in the result's join summary.
     evaluation_dir : path
         Where ``evaluation.json`` is (the expected performance and its interval).
+    on_drift : callable, optional
+        Called with the per-column drift as soon as it is known, while the
+        other checks go on (see :func:`mltoolkit.monitor.run_monitoring`).
     """
     if not isinstance(card, ProjectCard):
         card = project_card(card)
@@ -129,7 +133,7 @@ def monitor_stage(card: ProjectCard | str | Path | None, *, reference_path: str 
         rules=RetrainingRules(max_drift_share=chosen["max_drift_share_rule"],
                               max_domain_auc=chosen["max_domain_auc_rule"],
                               max_performance_drop=float(chosen["max_performance_drop"])),
-        progress=progress, **kinds,
+        progress=progress, on_drift=on_drift, **kinds,
     )
     report.save(output_dir)
     return MonitoringStageResult(report, "", chosen, performance_note)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from mltoolkit.drift.result import DriftResult
+from mltoolkit.drift.result import ColumnDrift, DriftResult
+from mltoolkit.forking import run_forked
 from mltoolkit.plots import drift as drift_plots
 from mltoolkit.plots.style import format_number, format_share
 from mltoolkit.widgets.base import (
@@ -13,10 +14,9 @@ from mltoolkit.widgets.base import (
     png_image,
     prefetch_when_idle,
 )
-from mltoolkit.forking import run_forked
 from mltoolkit.widgets.html import badge, esc, figure_png, img_tag, section, table
 
-__all__ = ["DriftWidget", "drift_rows", "SORT_KEYS"]
+__all__ = ["DriftWidget", "drift_rows", "static_charts", "SORT_KEYS"]
 
 SORT_KEYS = {
     "drift score": lambda c: -c.score,
@@ -27,6 +27,35 @@ SORT_KEYS = {
 
 def _scores_png(result: DriftResult) -> bytes:
     return figure_png(drift_plots.plot_drift_scores(result))
+
+
+def _column_png(column: ColumnDrift, show_verdict: bool) -> bytes:
+    return figure_png(drift_plots.plot_column_drift(column, show_verdict=show_verdict))
+
+
+def _static_columns(result: DriftResult, max_columns: int) -> list[ColumnDrift]:
+    """The columns whose distributions the static view shows: drifted first, then by score."""
+    shown = sorted((c for c in result.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
+    return shown[:max_columns]
+
+
+def static_charts(result: DriftResult, max_columns: int = 12) -> tuple[bytes, tuple[bytes, ...]]:
+    """The static view's PNGs of ``result``: drift by column, and the distributions of the columns shown.
+
+    Drawn once per result (results are compared by value): a command's report
+    draws them while its other checks still run (``run_monitoring(on_drift=)``),
+    and the view finds them here. All in one batch: a command draws them in
+    forked processes (see :mod:`mltoolkit.forking`).
+    """
+    return _static_charts(result, int(max_columns))  # one key however it is called
+
+
+@functools.lru_cache(maxsize=8)
+def _static_charts(result: DriftResult, max_columns: int) -> tuple[bytes, tuple[bytes, ...]]:
+    jobs = [functools.partial(_scores_png, result)] + [functools.partial(_column_png, c, True)
+                                                       for c in _static_columns(result, max_columns)]
+    scores, *pngs = run_forked(jobs)
+    return scores, tuple(pngs)
 
 
 def _summary_html(result: DriftResult) -> str:
@@ -86,7 +115,7 @@ class DriftWidget(ToolkitWidget):
     @instance_cache(maxsize=512)
     def column_png(self, name: str, show_verdict: bool = False) -> bytes:
         """PNG of one column's overlaid distributions (cached: thresholds never change it)."""
-        return figure_png(drift_plots.plot_column_drift(self.base.column(name), show_verdict=show_verdict))
+        return _column_png(self.base.column(name), show_verdict)
 
     def set_thresholds(self, *, distance: float | None = None, p_value: float | None = None) -> None:
         """Re-flag every column at new thresholds and refresh the view (what the sliders do)."""
@@ -139,18 +168,15 @@ class DriftWidget(ToolkitWidget):
     # --- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:
         r = self.result
-        shown = sorted((c for c in r.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
-        shown = shown[: self.max_static_columns]
-        # All the charts in one batch: a command's report draws them in forked processes (see mltoolkit.forking).
-        jobs = [functools.partial(_scores_png, r)] + [functools.partial(self.column_png, c.column, True) for c in shown]
-        scores, *pngs = run_forked(jobs)
+        shown = _static_columns(r, self.max_static_columns)
+        scores, pngs = static_charts(r, self.max_static_columns)
         parts = [section("Drift summary", _summary_html(r) + img_tag(scores, "drift by column"))]
         if r.schema_changes:
             parts.append(section("Schema changes", table([(s.change.replace("_", " "), s.column, s.detail)
                                                           for s in r.schema_changes], ["Change", "Column", "Detail"])))
         parts.append(section("Columns", drift_rows(r)))
         imgs = "".join(img_tag(png, f"{c.column}: reference vs current") for c, png in zip(shown, pngs))
-        more = len(shown) - self.max_static_columns
+        more = sum(c.summary is not None for c in r.columns) - len(shown)
         note = f'<p class="mlt-note">{more} more columns are in the table above.</p>' if more > 0 else ""
         parts.append(section("Distributions: reference vs current", f'<div class="mlt-row">{imgs}</div>{note}'))
         return "".join(parts)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st_
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
@@ -77,6 +79,13 @@ def test_psi_matches_published_formula_on_shares():
 def test_js_on_shares_matches_scipy_base_2():
     p, q = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
     assert st.js_shares(p, q) == pytest.approx(jensenshannon(p, q, base=2))
+
+
+@given(st_.lists(st_.tuples(st_.integers(0, 50), st_.integers(0, 50)), min_size=1, max_size=12)
+       .filter(lambda pairs: sum(a for a, _ in pairs) > 0 and sum(b for _, b in pairs) > 0))
+def test_js_on_counts_matches_scipy(pairs):
+    p, q = (np.array(side, dtype=float) for side in zip(*pairs))
+    assert st.js_shares(p, q) == pytest.approx(jensenshannon(p, q, base=2), abs=1e-12)
 
 
 def test_chisquare_matches_scipy_contingency():

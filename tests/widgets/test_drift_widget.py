@@ -47,3 +47,19 @@ def test_static_html_escapes_markup_in_columns_and_categories():
     cur = pd.DataFrame({SCRIPT: ["a", SCRIPT] * 50, "x": range(100)})
     html = DriftWidget(detect_drift(ref, cur)).static_html()
     assert SCRIPT not in html and "&lt;script&gt;" in html
+
+
+def test_static_view_draws_its_charts_once_per_result(result, monkeypatch):
+    import mltoolkit.widgets.drift as drift_widget
+    from mltoolkit.widgets.drift import static_charts
+
+    drawn = []
+    real = drift_widget.figure_png
+    monkeypatch.setattr(drift_widget, "figure_png", lambda fig, *a: drawn.append(fig) or real(fig, *a))
+    _, pngs = static_charts(result, 4)  # drawn ahead, as a command's report does while other checks run
+    assert len(drawn) == 1 + 4 and len(pngs) == 4
+    html = DriftWidget(result, max_static_columns=4).static_html()
+    assert len(drawn) == 5  # the view found them
+    assert html.count("<img") == 5
+    # Columns beyond the charts shown are counted, and listed in the table.
+    assert "8 more columns are in the table above" in html

@@ -1,4 +1,4 @@
 """`python -m mltoolkit` runs the command line."""
-from mltoolkit.cli import main
+from mltoolkit.cli import run
 
-raise SystemExit(main())
+run()

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
+import os
 import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from mltoolkit import __version__
 from mltoolkit.errors import ConfigError, MLToolkitError
@@ -818,5 +822,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report_interrupt(exc)
 
 
+_exit_code = 1  # until main() returns: an error escaping it exits with 1, as Python's own exit would
+
+
+def _leave_promptly() -> None:
+    """The last exit handler: flush the standard streams and leave without tearing the interpreter down."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(_exit_code)
+
+
+def run() -> NoReturn:
+    """The ``mltoolkit`` console script (and ``python -m mltoolkit``): :func:`main`, then a prompt exit.
+
+    The process exits as Python's ``sys.exit`` does (other threads are joined,
+    every exit handler runs: logging, multiprocessing, temporary files), less
+    the interpreter's teardown, which clears some 2,000 modules and frees
+    memory the system takes back anyway: 0.2-0.3 s after a report command,
+    spent after the work is done and the files are closed. The handler doing
+    it must be the first registered, so that it runs last: when a handler is
+    already registered (``run`` called from a script of one's own), the
+    process exits the usual way. :func:`main`, called from Python, never exits
+    the process.
+    """
+    global _exit_code
+    if getattr(atexit, "_ncallbacks", lambda: 1)() == 0:  # CPython's count; elsewhere, the usual exit
+        atexit.register(_leave_promptly)
+    try:
+        _exit_code = main()
+    except SystemExit as exc:  # argparse's usage errors, --help, --version
+        _exit_code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    sys.exit(_exit_code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -130,3 +130,52 @@ def test_a_child_left_unread_is_stopped_when_the_block_ends():
     with fork_workers(2):  # the worker it held is free again
         jobs = [functools.partial(_pid_and, i, 0.02) for i in range(MIN_JOBS * 2)]
         assert len({p for p, _ in run_forked(jobs)} - {os.getpid()}) == 1
+
+
+def _modules_loaded(names: tuple[str, ...]) -> tuple[int, list[bool]]:
+    import sys
+
+    return os.getpid(), [name in sys.modules for name in names]
+
+
+def test_a_preloaded_child_imports_ahead_and_runs_the_job_sent_pickled():
+    import sys
+
+    wanted = ("email.mime.multipart", "xml.dom.minidom")  # light modules this test process has not imported
+    assert not any(name in sys.modules for name in wanted)
+    with fork_workers(2, preload=wanted):
+        time.sleep(0.2)  # the child imports meanwhile
+        pid, loaded = in_background(functools.partial(_modules_loaded, wanted)).result()
+    assert pid != os.getpid() and loaded == [True, True]
+    assert not any(name in sys.modules for name in wanted)  # imported there, not here
+
+
+def _pid_and_size(array: np.ndarray) -> tuple[int, int]:
+    return os.getpid(), array.size
+
+
+def test_a_job_too_large_or_unpicklable_for_the_preloaded_child_gets_a_fresh_fork(monkeypatch):
+    import mltoolkit.forking as forking
+
+    big = np.zeros(100_000)
+    with fork_workers(2, preload=("json",)):
+        warm = forking._WARM.get()
+        monkeypatch.setattr(forking, "MAX_SENT_BYTES", 10_000)
+        pending = in_background(functools.partial(_pid_and_size, big))
+        assert pending is not warm and not warm._proc.is_alive()  # stopped, its worker given back
+        assert pending.result() != (os.getpid(), big.size) and pending.result()[1] == big.size
+    with fork_workers(2, preload=("json",)):
+        local = 7
+        pending = in_background(lambda: (os.getpid(), local))  # a lambda does not pickle; forks inherit it
+        assert pending.result()[0] != os.getpid() and pending.result()[1] == 7
+
+
+def test_an_unused_preloaded_child_is_stopped_when_the_block_ends():
+    import mltoolkit.forking as forking
+
+    with fork_workers(2, preload=("json",)):
+        child = forking._WARM.get()._proc
+        assert child.is_alive()
+    assert not child.is_alive() and forking._busy == 0
+    with fork_workers(1, preload=("json",)):  # one worker: nothing is started
+        assert forking._WARM.get() is None

@@ -165,6 +165,11 @@ def _prepare_report(stage: str, template: str) -> None:
     prepare_renderer(template)
 
 
+#: What monitoring's checks in a child import (mltoolkit.monitor.run: the domain classifier and drift over time),
+#: imported by a child started before the data is read.
+_MONITORING_PRELOAD = ("mltoolkit.monitor.run", "scipy.stats", "sklearn.ensemble", "sklearn.model_selection")
+
+
 def _draw_drift_ahead(drift: Any) -> None:
     """Ready the monitoring views and the renderer, and draw the drift view's charts (cached for the view)."""
     _prepare_report("monitoring", "drift")
@@ -303,11 +308,13 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
             source: Any = executed
         else:
             from mltoolkit.forking import fork_workers
-            from mltoolkit.stages.monitoring import monitor_stage
 
             # This process writes the report and exits: the domain classifier and drift over time may run in a
-            # fork, while this one readies the views and the renderer and draws the drift charts.
-            with fork_workers():
+            # child, started now to import what they need while this process reads the data; this one then
+            # readies the views and the renderer and draws the drift charts.
+            with fork_workers(preload=_MONITORING_PRELOAD):
+                from mltoolkit.stages.monitoring import monitor_stage
+
                 monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
                                            target=target, time_column=time_column, settings=settings,
                                            output_dir=artifacts, progress=progress, on_drift=_draw_drift_ahead)

@@ -42,3 +42,27 @@ def test_readme_has_one_exit_code_table_matching_the_cli():
             line.split("|")[1].strip().isdigit()]
     assert rows == ["0", "1", "2", "130"]
     assert (cli.EXIT_OK, cli.EXIT_CHECK_FAILED, cli.EXIT_ERROR, cli.EXIT_INTERRUPTED) == (0, 1, 2, 130)
+
+
+def test_the_command_exits_promptly_with_its_code_and_all_its_output(tmp_path):
+    """``mltoolkit`` leaves without the interpreter's teardown (cli.run): same exit codes, nothing lost when piped."""
+    import subprocess
+
+    exe = [sys.executable, "-m", "mltoolkit"]
+    version = subprocess.run([*exe, "--version"], capture_output=True, text=True, timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("mltoolkit ")
+    assert subprocess.run([*exe, "no-such-command"], capture_output=True, text=True, timeout=120).returncode == 2
+    # Many lines through a pipe: the buffered output is flushed before the process leaves.
+    runs = subprocess.run([*exe, "runs", "--help"], capture_output=True, text=True, timeout=120)
+    assert runs.returncode == 0 and runs.stdout.rstrip().endswith(runs.stdout.rstrip().splitlines()[-1])
+    # Exit handlers still run: those registered by the command, and those of a script calling run() (which then
+    # exits the usual way).
+    during = ("import atexit, sys; from pathlib import Path; from mltoolkit import cli; "
+              f"cli.main = lambda: atexit.register(lambda: Path({str(tmp_path / 'during')!r}).write_text('yes')) "
+              "and 3; cli.run()")
+    before = ("import atexit, sys; from pathlib import Path; sys.argv = ['mltoolkit', '--version']; "
+              f"atexit.register(lambda: Path({str(tmp_path / 'before')!r}).write_text('yes')); "
+              "from mltoolkit.cli import run; run()")
+    assert subprocess.run([sys.executable, "-c", during], timeout=120).returncode == 3
+    assert subprocess.run([sys.executable, "-c", before], capture_output=True, timeout=120).returncode == 0
+    assert (tmp_path / "during").read_text() == "yes" and (tmp_path / "before").read_text() == "yes"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
+from mltoolkit.report._nbformat import nbformat  # isort: skip - before papermill, which imports nbformat too
 import papermill as pm
 
 from mltoolkit._resources import notebooks_dir

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 from mltoolkit.errors import ConfigError
 from mltoolkit.pipeline.run import read_run
+from mltoolkit.report._nbformat import nbformat
 from mltoolkit.report.render import render_report
 from mltoolkit.report.summary import collect_summary
 

@@ -315,9 +315,12 @@ def drift_report(reference: str, current: str, out: str | Path, *, target: str |
             with fork_workers(preload=_MONITORING_PRELOAD):
                 from mltoolkit.stages.monitoring import monitor_stage
 
+                # Two files, no project: nothing is read from the working folder's artifacts (a project's decided
+                # schema or scored batch), as the notebook path, run in a folder of its own, reads nothing there.
                 monitoring = monitor_stage(None, reference_path=_source(reference), current_path=_source(current),
                                            target=target, time_column=time_column, settings=settings,
-                                           output_dir=artifacts, progress=progress, on_drift=_draw_drift_ahead)
+                                           output_dir=artifacts, evaluation_dir=artifacts, predictions_path=None,
+                                           progress=progress, on_drift=_draw_drift_ahead)
                 source = notebook_with_views(_stage_notebook("monitoring"), {"monitoring": monitoring})
         drift = read_artifact(artifacts, "drift")
         if json_out:

@@ -77,6 +77,22 @@ def test_drift_report_shows_drift_escaped_and_static(pair, tmp_path):
     assert json.loads((tmp_path / "d.json").read_text())["n_drifted"] == report.drift.n_drifted
 
 
+def test_drift_report_of_two_files_reads_nothing_from_the_working_folder(pair, tmp_path, monkeypatch):
+    """Run inside a project, the comparison of two files ignores the project's decided schema, as the notebook path."""
+    import pandas as pd
+
+    from mltoolkit.artifacts import write_artifact
+    from mltoolkit.data import infer_schema
+
+    ref, cur = pair
+    project = tmp_path / "project"
+    write_artifact(project / "artifacts", "schema",
+                   infer_schema(pd.read_csv(ref), overrides={"website_visits": "categorical"}))
+    monkeypatch.chdir(project)
+    report = drift_report(str(ref), str(cur), tmp_path / "drift.html")
+    assert report.drift.column("website_visits").kind == "numeric"
+
+
 @pytest.mark.slow
 def test_drift_report_in_process_equals_the_executed_notebook(pair, tmp_path):
     ref, cur = pair

@@ -379,7 +379,9 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     else:
         reference = args.reference if is_streamable(args.reference) else open_reference(args.reference)
         current = args.current if is_streamable(args.current) else load(args.current)
-        result = detect_drift(reference, current, drift_share=args.drift_share, progress=sys.stderr.isatty())
+        # The label and time column are judged as in the report: the target on its own, time left out.
+        result = detect_drift(reference, current, drift_share=args.drift_share, target=args.target,
+                              time_column=args.time_column, progress=sys.stderr.isatty())
         if args.json_out:
             result.to_json(args.json_out)
             print(f"drift result written to {args.json_out}")

@@ -25,6 +25,18 @@ def test_fail_on_drift_sets_exit_code_for_schedulers(tmp_path):
     assert calm.returncode == 0 and "no dataset drift: 0 of 12" in calm.stdout
 
 
+def test_json_alone_judges_target_and_time_column_as_the_report_does(tmp_path):
+    args = ("drift", "demo://trial_conversion", "demo://trial_conversion/production", "--target", "converted",
+            "--time-column", "signup_date")
+    alone = _mltoolkit(*args, "--json", tmp_path / "alone.json")
+    both = _mltoolkit(*args, "--json", tmp_path / "both.json", "--html", tmp_path / "both.html")
+    assert alone.returncode == 0 and both.returncode == 0, alone.stderr + both.stderr
+    results = [json.loads((tmp_path / f"{name}.json").read_text()) for name in ("alone", "both")]
+    assert [r["target"] for r in results] == ["converted", "converted"]
+    assert results[0]["n_tested"] == results[1]["n_tested"] and results[0]["n_drifted"] == results[1]["n_drifted"]
+    assert alone.stdout.splitlines()[-1] == both.stdout.splitlines()[-1]  # the same verdict line
+
+
 def test_empty_current_file_is_one_clear_line(tmp_path):
     empty = tmp_path / "cur.csv"
     empty.write_text("a,b\n")

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from mltoolkit.data.schema import Schema, check_unique_columns, infer_schema
 from mltoolkit.drift import stats as st
 from mltoolkit.drift.detect_profile import drift_from_profile
-from mltoolkit.drift.reference import ReferenceProfile, build_reference, is_profile_path, load_reference
+from mltoolkit.drift.reference import ReferenceProfile, build_reference, is_profile_path, kind_changed, load_reference
 from mltoolkit.drift.result import ColumnDrift, DistributionSummary, DriftResult, SchemaChange
 from mltoolkit.errors import ConfigError, DataError
 
@@ -426,9 +426,7 @@ def detect_drift(
         ref_s, cur_s = reference[name], current[name]
         if name in left_out:
             return _skipped(name, kind, ref_s, cur_s, left_out[name]), None
-        numeric_ref = kind in _NUMERIC_KINDS
-        if numeric_ref != (cur_kind in _NUMERIC_KINDS) and cur_s.notna().any() and ref_s.notna().any() \
-                and {kind, cur_kind} - {"identifier", "boolean"}:
+        if cur_s.notna().any() and ref_s.notna().any() and kind_changed(kind, cur_kind, cur_s, _NUMERIC_KINDS):
             detail = f"{kind} in reference, {cur_kind} in current ({cur_s.dtype})"
             return _skipped(name, kind, ref_s, cur_s, f"type changed: {detail}", drifted=True), \
                 SchemaChange("type_changed", name, detail)

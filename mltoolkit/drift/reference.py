@@ -62,7 +62,7 @@ from mltoolkit.drift.batch_counts import (
 from mltoolkit.errors import ConfigError, DataError, SchemaError
 from mltoolkit.stream import Moments, QuantileSketch, dask_head, first_rows, is_dask, is_streamable, map_reduce
 
-__all__ = ["ReferenceProfile", "ColumnReference", "build_reference", "load_reference", "open_reference", "PROFILE_FORMAT",
+__all__ = ["kind_changed", "ReferenceProfile", "ColumnReference", "build_reference", "load_reference", "open_reference", "PROFILE_FORMAT",
            "PROFILE_VERSION", "GRID_POINTS", "is_profile_path"]
 
 PROFILE_FORMAT = "mltoolkit.reference-profile"
@@ -428,6 +428,22 @@ def build_reference(
     )
 
 
+def kind_changed(before: str, after: str, values: pd.Series, numeric_kinds: Sequence[str]) -> bool:
+    """Whether a column changed type between the reference (``before``) and a batch (``after``, its ``values``).
+
+    The one rule of drift's schema checks (raw data and profiles): a change
+    between a kind of ``numeric_kinds`` and another kind, except that
+    identifiers and 0/1 flags read either way, and that numbers stay numbers:
+    a count column holding only zeros in a batch is inferred boolean there,
+    and is compared as the numeric column it is.
+    """
+    if (before in numeric_kinds) == (after in numeric_kinds):
+        return False
+    if (after if before in numeric_kinds else before) in ("identifier", "boolean"):
+        return False
+    return not (before in numeric_kinds and pd.api.types.is_numeric_dtype(values))
+
+
 def check_batch_schema(profile: ReferenceProfile, head: pd.DataFrame, *, source: str = "the current data",
                        columns: Sequence[str] | None = None) -> list[str]:
     """Refuse a batch whose columns or kinds differ from the profile's; return the extra columns.
@@ -451,7 +467,7 @@ def check_batch_schema(profile: ReferenceProfile, head: pd.DataFrame, *, source:
             if col.name not in now or not head[col.name].notna().any() or col.n == 0:
                 continue
             before, after = col.kind, now.kind(col.name)
-            if (before in _NUMERIC) != (after in _NUMERIC) and {before, after} - {"identifier", "boolean", "text"}:
+            if kind_changed(before, after, head[col.name], _NUMERIC):
                 problems.append(f"{col.name!r} was {before} in the reference and is {after} now "
                                 f"({head[col.name].dtype})")
     if problems:

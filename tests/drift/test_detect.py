@@ -92,6 +92,20 @@ def test_numeric_in_one_text_in_other_is_a_type_change():
     assert r.column("x").drifted and "type changed" in r.column("x").reason
 
 
+@pytest.mark.parametrize("profiled", [False, True])
+def test_a_count_column_of_zeros_in_a_batch_is_compared_as_numbers_not_a_type_change(profiled):
+    """statsmodels' ``fair`` split in two: the second half has no affairs, so the column reads as a 0/1 flag there."""
+    from mltoolkit.drift import build_reference
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"affairs": np.where(rng.random(500) < 0.3, rng.exponential(2.0, 500), 0.0),
+                        "age": rng.normal(30, 5, 500)})
+    cur = pd.DataFrame({"affairs": np.zeros(400), "age": rng.normal(30, 5, 400)})
+    r = detect_drift(build_reference(ref) if profiled else ref, cur)
+    assert r.schema_changes == () and r.column("affairs").test != "skipped"
+    assert r.column("affairs").drifted and r.column("affairs").kind == "numeric"
+
+
 def test_categories_only_in_current_are_reported():
     ref = pd.DataFrame({"c": ["a", "b"] * 100})
     cur = pd.DataFrame({"c": ["a", "b", "zz"] * 70})

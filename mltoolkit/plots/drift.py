@@ -86,7 +86,9 @@ def plot_drift_over_time(chunks: Sequence[ChunkDrift], *, drift_share: float = 0
                 label="drifted columns (%)")
         ax.axhline(100 * drift_share, color=COLORS["critical"], linestyle="--", linewidth=1, label="dataset drift threshold")
         ax.set_ylabel("drifted columns (%)")
-        ax.set_ylim(0, 100)
+        # Headroom above 100% for the legends: they never cover a chunk's point.
+        ax.set_ylim(0, 118)
+        ax.set_yticks(range(0, 101, 20))
         step = max(1, int(np.ceil(len(chunks) / 12)))  # at most ~12 readable labels
         ax.set_xticks(x[::step], [_short(c.label, 12) for c in chunks][::step], rotation=45 if len(chunks) > 6 else 0,
                       ha="right" if len(chunks) > 6 else "center")
@@ -98,7 +100,8 @@ def plot_drift_over_time(chunks: Sequence[ChunkDrift], *, drift_share: float = 0
             ax2.plot(x, [np.nan if v is None else v for v in values], marker="s", color=COLORS["primary"],
                      label=f"{metric} ({'estimated' if est else 'actual'})")
             ax2.set_ylabel(metric)
-            ax2.set_ylim(0, 1)
+            ax2.set_ylim(0, 1.18)
+            ax2.set_yticks(np.linspace(0, 1, 6))
             ax2.legend(loc="upper right", fontsize=7, frameon=False)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
         ax.set_title("Drift over time", loc="left")

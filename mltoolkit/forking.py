@@ -99,8 +99,13 @@ def fork_workers(workers: int | None = None, *, meanwhile: Callable[[], object] 
 
 
 def _can_fork() -> bool:
-    """Linux only: macOS' system libraries (Accelerate, Objective-C) are not safe in a forked child, Windows has no fork."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """Linux only: macOS' system libraries (Accelerate, Objective-C) are not safe in a forked child, Windows has no fork.
+
+    Never in a Jupyter kernel (a report function called from a notebook): its
+    threads (heartbeat, output) hold locks a forked child would inherit held.
+    """
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and "ipykernel" not in sys.modules)
 
 
 def _run_meanwhile() -> None:

@@ -179,3 +179,17 @@ def test_an_unused_preloaded_child_is_stopped_when_the_block_ends():
     assert not child.is_alive() and forking._busy == 0
     with fork_workers(1, preload=("json",)):  # one worker: nothing is started
         assert forking._WARM.get() is None
+
+
+def test_nothing_is_forked_in_a_jupyter_kernel(monkeypatch):
+    import sys
+    import types
+
+    import mltoolkit.forking as forking
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))  # a report called from a notebook
+    jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS * 2)]
+    with fork_workers(2, preload=("json",)):
+        assert forking._WARM.get() is None
+        assert in_background(os.getpid).result() == os.getpid()
+        assert {p for p, _ in run_forked(jobs)} == {os.getpid()}

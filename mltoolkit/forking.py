@@ -240,8 +240,9 @@ def _background_child(job: Callable[[], Any], conn: Connection) -> None:
     conn.close()
 
 
-def _preloaded_child(modules: Sequence[str], jobs: Connection, conn: Connection) -> None:
+def _preloaded_child(modules: Sequence[str], jobs: Connection, jobs_out: Connection, conn: Connection) -> None:
     """Import ``modules``, then run the job whose pickle file is named on ``jobs``."""
+    jobs_out.close()  # only the parent writes: if it goes away without a job, reading ends here instead of waiting
     for module in modules:
         with contextlib.suppress(Exception):  # the job imports what it needs anyway
             importlib.import_module(module)
@@ -264,7 +265,7 @@ def _preloaded(modules: Sequence[str]) -> Pending:
     ctx = multiprocessing.get_context("fork")
     jobs_in, jobs_out = ctx.Pipe(duplex=False)
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_preloaded_child, args=(tuple(modules), jobs_in, send), daemon=True)
+    proc = ctx.Process(target=_preloaded_child, args=(tuple(modules), jobs_in, jobs_out, send), daemon=True)
     proc.start()
     jobs_in.close()
     send.close()

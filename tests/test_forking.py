@@ -193,3 +193,37 @@ def test_nothing_is_forked_in_a_jupyter_kernel(monkeypatch):
         assert forking._WARM.get() is None
         assert in_background(os.getpid).result() == os.getpid()
         assert {p for p, _ in run_forked(jobs)} == {os.getpid()}
+
+
+def test_a_preloaded_child_ends_when_its_parent_dies_without_sending_a_job(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import os, time\n"
+            "from mltoolkit.forking import fork_workers\n"
+            "import mltoolkit.forking as f\n"
+            "with fork_workers(2, preload=('json',)):\n"
+            f"    open({str(tmp_path / 'pid')!r}, 'w').write(str(f._WARM.get()._proc.pid))\n"
+            "    time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        for _ in range(200):
+            if (tmp_path / "pid").exists() and (tmp_path / "pid").read_text():
+                break
+            time.sleep(0.05)
+        child = int((tmp_path / "pid").read_text())
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no clean-up at all
+        parent.wait()
+    for _ in range(100):  # the child reads end-of-file and leaves
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/stat") as stat:
+            if stat.read().split()[2] == "Z":  # exited, waiting to be reaped by init
+                return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    raise AssertionError("the preloaded child outlived its parent")

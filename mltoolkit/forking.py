@@ -105,7 +105,13 @@ def _can_fork() -> bool:
     threads (heartbeat, output) hold locks a forked child would inherit held.
     """
     return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-            and "ipykernel" not in sys.modules)
+            and not _in_kernel())
+
+
+def _in_kernel() -> bool:
+    """Whether this process is a running IPython kernel (importing ipykernel, as jupyter_client does, is not)."""
+    app = sys.modules.get("ipykernel.kernelapp")
+    return app is not None and app.IPKernelApp.initialized()
 
 
 def _run_meanwhile() -> None:

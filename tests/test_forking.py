@@ -187,7 +187,13 @@ def test_nothing_is_forked_in_a_jupyter_kernel(monkeypatch):
 
     import mltoolkit.forking as forking
 
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))  # a report called from a notebook
+    import ipykernel.kernelspec  # noqa: F401 - imported, as jupyter_client does: forking goes on
+    assert in_background(os.getpid).result() == os.getpid()  # outside a block: here
+    with fork_workers(2):
+        assert in_background(os.getpid).result() != os.getpid()
+    kernelapp = types.ModuleType("ipykernel.kernelapp")  # a running kernel: a report called from a notebook
+    kernelapp.IPKernelApp = types.SimpleNamespace(initialized=lambda: True)
+    monkeypatch.setitem(sys.modules, "ipykernel.kernelapp", kernelapp)
     jobs = [functools.partial(_pid_and, i) for i in range(MIN_JOBS * 2)]
     with fork_workers(2, preload=("json",)):
         assert forking._WARM.get() is None

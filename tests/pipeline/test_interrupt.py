@@ -33,8 +33,11 @@ def _run_json(project: Path) -> tuple[Path, dict]:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_marks_run_interrupted_in_its_stage_exits_130_and_from_resumes(project, sig):
+    # As from a terminal: a test run started in the background by a script inherits SIGINT ignored, and so would
+    # the command (a shell's background job is not meant to get Ctrl-C).
     proc = subprocess.Popen([mltoolkit_command(), "run", "-p", "slow.seconds=120"], cwd=project,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not list(project.glob("runs/*/slow-started")):  # the slow stage's kernel is in its cell

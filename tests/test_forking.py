@@ -212,7 +212,8 @@ def test_a_preloaded_child_ends_when_its_parent_dies_without_sending_a_job(tmp_p
             "with fork_workers(2, preload=('json',)):\n"
             f"    open({str(tmp_path / 'pid')!r}, 'w').write(str(f._WARM.get()._proc.pid))\n"
             "    time.sleep(60)\n")
-    parent = subprocess.Popen([sys.executable, "-c", code])
+    # Its job folder goes under tmp_path: a parent killed this way cannot remove it.
+    parent = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)})
     try:
         for _ in range(200):
             if (tmp_path / "pid").exists() and (tmp_path / "pid").read_text():

@@ -90,8 +90,7 @@ def _rows_checks(domain: Callable[[], DomainClassifierResult | None] | None,
 
     Together, because both need scipy.stats (scikit-learn imports it): the
     child imports it once, and the process comparing the columns, which needs
-    only numpy and scipy.special for samples of more than ``small_sample`` rows,
-    never does.
+    only numpy for samples of more than ``small_sample`` rows, never does.
     """
     return (domain() if domain is not None else None), tuple(chunks())
 

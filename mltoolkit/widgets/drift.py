@@ -33,14 +33,12 @@ def _column_png(column: ColumnDrift, show_verdict: bool) -> bytes:
     return figure_png(drift_plots.plot_column_drift(column, show_verdict=show_verdict))
 
 
-def _static_columns(result: DriftResult, max_columns: int) -> list[ColumnDrift]:
-    """The columns whose distributions the static view shows: drifted first, then by score."""
-    shown = sorted((c for c in result.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
-    return shown[:max_columns]
+def static_charts(result: DriftResult,
+                  max_columns: int = 12) -> tuple[bytes, tuple[tuple[ColumnDrift, bytes], ...]]:
+    """The static view's PNGs of ``result``: drift by column, and each column shown with its distributions.
 
-
-def static_charts(result: DriftResult, max_columns: int = 12) -> tuple[bytes, tuple[bytes, ...]]:
-    """The static view's PNGs of ``result``: drift by column, and the distributions of the columns shown.
+    The columns shown are those with distributions, drifted first, then by
+    score, at most ``max_columns``.
 
     Drawn once per result (results are compared by value): a command's report
     draws them while its other checks still run (``run_monitoring(on_drift=)``),
@@ -51,11 +49,12 @@ def static_charts(result: DriftResult, max_columns: int = 12) -> tuple[bytes, tu
 
 
 @functools.lru_cache(maxsize=8)
-def _static_charts(result: DriftResult, max_columns: int) -> tuple[bytes, tuple[bytes, ...]]:
-    jobs = [functools.partial(_scores_png, result)] + [functools.partial(_column_png, c, True)
-                                                       for c in _static_columns(result, max_columns)]
-    scores, *pngs = run_forked(jobs)
-    return scores, tuple(pngs)
+def _static_charts(result: DriftResult, max_columns: int) -> tuple[bytes, tuple[tuple[ColumnDrift, bytes], ...]]:
+    shown = sorted((c for c in result.columns if c.summary is not None), key=lambda c: (not c.drifted, -c.score))
+    shown = shown[:max_columns]
+    scores, *pngs = run_forked([functools.partial(_scores_png, result)]
+                               + [functools.partial(_column_png, c, True) for c in shown])
+    return scores, tuple(zip(shown, pngs))
 
 
 def _summary_html(result: DriftResult) -> str:
@@ -168,14 +167,13 @@ class DriftWidget(ToolkitWidget):
     # --- static view -----------------------------------------------------------------------------
     def static_html(self) -> str:
         r = self.result
-        shown = _static_columns(r, self.max_static_columns)
-        scores, pngs = static_charts(r, self.max_static_columns)
+        scores, shown = static_charts(r, self.max_static_columns)
         parts = [section("Drift summary", _summary_html(r) + img_tag(scores, "drift by column"))]
         if r.schema_changes:
             parts.append(section("Schema changes", table([(s.change.replace("_", " "), s.column, s.detail)
                                                           for s in r.schema_changes], ["Change", "Column", "Detail"])))
         parts.append(section("Columns", drift_rows(r)))
-        imgs = "".join(img_tag(png, f"{c.column}: reference vs current") for c, png in zip(shown, pngs))
+        imgs = "".join(img_tag(png, f"{c.column}: reference vs current") for c, png in shown)
         more = sum(c.summary is not None for c in r.columns) - len(shown)
         note = f'<p class="mlt-note">{more} more columns are in the table above.</p>' if more > 0 else ""
         parts.append(section("Distributions: reference vs current", f'<div class="mlt-row">{imgs}</div>{note}'))

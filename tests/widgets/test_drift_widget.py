@@ -56,8 +56,8 @@ def test_static_view_draws_its_charts_once_per_result(result, monkeypatch):
     drawn = []
     real = drift_widget.figure_png
     monkeypatch.setattr(drift_widget, "figure_png", lambda fig, *a: drawn.append(fig) or real(fig, *a))
-    _, pngs = static_charts(result, 4)  # drawn ahead, as a command's report does while other checks run
-    assert len(drawn) == 1 + 4 and len(pngs) == 4
+    _, shown = static_charts(result, 4)  # drawn ahead, as a command's report does while other checks run
+    assert len(drawn) == 1 + 4 and len(shown) == 4
     html = DriftWidget(result, max_static_columns=4).static_html()
     assert len(drawn) == 5  # the view found them
     assert html.count("<img") == 5
